@@ -1,0 +1,48 @@
+# gatelab: two commands do everything on a fresh machine.
+#   make lessons   build the Bengali, Hindi and English lessons into site/
+#   make test      lint, unit tests, catalog checks, every notebook of every edition, browser checks
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Where pip finds the CPU-only torch wheel. Empty: pip's own configuration (a local wheel here).
+# On your own Linux machine: make lessons TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
+
+.PHONY: lessons test venv system editions notebooks extract update report html clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# the CPU wheel first, so that nothing later reaches for a CUDA build
+	$(PY) -m pip install --quiet "torch==2.13.0" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	$(PY) -m pip install --quiet -e ".[html,test]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian's Chromium for the browser checks (root on Debian; skipped where it is present)
+system:
+	@test -x /usr/bin/chromium || bash scripts/install-chromium.sh
+
+extract: venv
+	$(PY) -m gatelab.build extract
+update: venv
+	$(PY) -m gatelab.build update
+report: venv
+	$(PY) -m gatelab.build report
+editions: venv
+	$(PY) -m gatelab.build editions
+notebooks: editions
+	$(PY) -m gatelab.build notebooks
+
+lessons: editions
+	$(PY) -m gatelab.build html
+
+test: venv system notebooks
+	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/pytest -n auto --dist loadfile tests --nbval-lax notebooks
+
+clean:
+	rm -rf site build notebooks/*/*.ipynb

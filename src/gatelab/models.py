@@ -1,0 +1,68 @@
+"""Small recurrent networks for the lessons, built from a seed (never numpy's global state)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+def spectral_radius(weight: torch.Tensor) -> float:
+    """The largest absolute eigenvalue of a square matrix."""
+    return torch.linalg.eigvals(weight.detach().double()).abs().max().item()
+
+
+def random_rnn(input_size: int, hidden_size: int, radius: float = 0.9, seed: int = 0,
+               bias: bool = False) -> nn.RNN:
+    """An untrained ``nn.RNN`` (tanh) whose recurrent weight W_hh has spectral radius ``radius``.
+
+    W_hh is a random Gaussian matrix rescaled to the radius, so that, for small inputs,
+    ‖W_hh^k‖ grows or shrinks roughly like radius^k: below 1 memory and gradients fade, above
+    1 the dynamics become chaotic and gradients explode.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    rnn = nn.RNN(input_size, hidden_size, bias=bias)
+    with torch.no_grad():
+        w_hh = torch.randn(hidden_size, hidden_size, generator=generator) / hidden_size**0.5
+        rnn.weight_hh_l0.copy_(w_hh * (radius / spectral_radius(w_hh)))
+        rnn.weight_ih_l0.copy_(torch.randn(hidden_size, input_size, generator=generator))
+    return rnn
+
+
+def set_radius(rnn: nn.RNN, radius: float) -> nn.RNN:
+    """Rescale ``rnn``'s recurrent weight in place to the given spectral radius."""
+    with torch.no_grad():
+        rnn.weight_hh_l0.mul_(radius / spectral_radius(rnn.weight_hh_l0))
+    return rnn
+
+
+@dataclass
+class RadiusResult:
+    """What a recurrent weight of a given spectral radius does to memory and to gradients."""
+
+    radius: float  # spectral radius of W_hh
+    h: torch.Tensor  # (T, H) hidden states for the first sequence of the batch
+    norms: torch.Tensor  # (T,) ‖∂h_T/∂h_t‖, averaged over the batch
+    weight_grad_norm: float  # ‖∂L/∂W_hh‖ for L = sum of h_T: what an optimiser step would use
+    clip_factor: float  # min(1, max_norm / weight_grad_norm): what gradient clipping multiplies by
+
+
+def radius_experiment(radius: float, steps: int = 60, hidden_size: int = 32, batch_size: int = 4,
+                      input_scale: float = 0.1, max_norm: float = 1.0, seed: int = 0) -> RadiusResult:
+    """Run a random tanh RNN of the given spectral radius over small random inputs and measure
+    how the gradient flows back through time, with and without clipping to ``max_norm``."""
+    from . import cells  # a late import: models stays usable without the explainer
+
+    rnn = random_rnn(1, hidden_size, radius, seed)
+    generator = torch.Generator().manual_seed(seed + 1)
+    x = input_scale * torch.randn(steps, batch_size, 1, generator=generator)  # (T, B, 1)
+    trace = cells.run(rnn, x)
+    norms = cells.gradient_norms(rnn, x)
+    rnn.zero_grad()
+    out, _h_n = rnn(x)
+    out[-1].sum().backward()
+    weight_grad_norm = rnn.weight_hh_l0.grad.norm().item()
+    return RadiusResult(radius=radius, h=trace.h[:, 0].detach(), norms=norms,
+                        weight_grad_norm=weight_grad_norm,
+                        clip_factor=min(1.0, max_norm / max(weight_grad_norm, 1e-30)))

@@ -1,0 +1,205 @@
+"""Sequence tasks made on the spot, reproducibly.
+
+Every generator owns a ``numpy.random.Generator`` made from its seed; nothing touches numpy's
+global random state. Each task keeps a fixed held-out test set, drawn from its own stream and
+never produced again by the training stream.
+
+* :class:`TemporalOrder` — Hochreiter & Schmidhuber (1997), experiment 6a.
+* :class:`Echo` — a bit stream whose target is the input delayed by ``delay`` steps.
+* :func:`batchify` and :func:`bptt_chunks` — a text stream cut into columns and into chunks
+  for truncated backpropagation through time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .i18n import _
+
+# --- temporal order -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    """Ranges (inclusive) of a temporal-order difficulty level."""
+
+    length: tuple[int, int]  # sequence length, B and E included
+    t1: tuple[int, int]  # position of the first relevant symbol
+    t2: tuple[int, int]  # position of the second relevant symbol
+
+
+#: "hard" is the paper's setting (lengths 100-110, t1 in 10-20, t2 in 50-60); "easy" and
+#: "moderate" are the shorter levels used in NYU's Deep Learning course (Canziani, 2020).
+LEVELS: dict[str, Level] = {
+    "easy": Level(length=(7, 8), t1=(1, 2), t2=(4, 5)),
+    "moderate": Level(length=(60, 80), t1=(10, 20), t2=(45, 54)),
+    "hard": Level(length=(100, 110), t1=(10, 20), t2=(50, 60)),
+}
+
+
+class TemporalOrder:
+    """Classify a sequence by the order of two relevant symbols hidden among distractors.
+
+    A sequence starts with B and ends with E; every other position holds a random distractor
+    a, b, c or d, except two positions t1 < t2 that hold X or Y. The class is the pair:
+    Q = XX, R = XY, S = YX, U = YY. Only a network that remembers the first symbol until it
+    sees the second can solve it. Each batch has one length (so no padding is needed).
+    """
+
+    SYMBOLS = ("a", "b", "c", "d", "B", "E", "X", "Y")
+    CLASSES = ("Q", "R", "S", "U")  # XX, XY, YX, YY
+
+    def __init__(self, level: str = "easy", seed: int = 0, test_size: int = 512):
+        if level not in LEVELS:
+            raise ValueError(_("Unknown level {level!r}; choose one of {levels}.")
+                             .format(level=level, levels=", ".join(LEVELS)))
+        self.level = LEVELS[level]
+        train_seed, test_seed = np.random.SeedSequence(seed).spawn(2)
+        self.rng = np.random.default_rng(train_seed)
+        self._test_rng = np.random.default_rng(test_seed)
+        tests = [self._draw(self._test_rng, 1) for _ in range(test_size)]
+        self._test = [(seq[0], label[0]) for seq, label in tests]
+        self._test_keys = {seq.tobytes() for seq, _label in self._test}
+
+    @property
+    def num_symbols(self) -> int:
+        return len(self.SYMBOLS)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.CLASSES)
+
+    def _draw(self, rng: np.random.Generator, batch_size: int) -> tuple[np.ndarray, np.ndarray]:
+        """Symbol indices (B, T) and class indices (B,)."""
+        lv = self.level
+        T = int(rng.integers(lv.length[0], lv.length[1] + 1))
+        seq = rng.integers(0, 4, size=(batch_size, T))  # distractors a-d
+        seq[:, 0], seq[:, -1] = self.SYMBOLS.index("B"), self.SYMBOLS.index("E")
+        t1 = rng.integers(lv.t1[0], lv.t1[1] + 1, size=batch_size)
+        t2 = rng.integers(lv.t2[0], lv.t2[1] + 1, size=batch_size)
+        first, second = rng.integers(0, 2, size=batch_size), rng.integers(0, 2, size=batch_size)
+        rows = np.arange(batch_size)
+        x_index = self.SYMBOLS.index("X")
+        seq[rows, t1] = x_index + first  # X or Y
+        seq[rows, t2] = x_index + second
+        return seq, 2 * first + second
+
+    def encode(self, seq: np.ndarray) -> Tensor:
+        """One-hot encode symbol indices (B, T) -> (B, T, 8) float32."""
+        return torch.nn.functional.one_hot(torch.as_tensor(seq), self.num_symbols).float()
+
+    def batch(self, batch_size: int = 32) -> tuple[Tensor, Tensor]:
+        """A training batch: x (B, T, 8) one-hot, y (B,) class indices. Never a test sequence."""
+        seq, label = self._draw(self.rng, batch_size)
+        for row in range(batch_size):
+            while seq[row].tobytes() in self._test_keys:
+                seq[row] = self._redraw_like(seq[row])
+        return self.encode(seq), torch.as_tensor(label)
+
+    def _redraw_like(self, row: np.ndarray) -> np.ndarray:
+        """The same sequence with new distractors (same length, positions and class)."""
+        row = row.copy()
+        distractor = row < 4
+        row[distractor] = self.rng.integers(0, 4, size=int(distractor.sum()))
+        return row
+
+    def test_set(self) -> list[tuple[Tensor, Tensor]]:
+        """The fixed held-out set, grouped by length: a list of (x (B, T, 8), y (B,))."""
+        by_length: dict[int, list[tuple[np.ndarray, int]]] = {}
+        for seq, label in self._test:
+            by_length.setdefault(len(seq), []).append((seq, label))
+        return [(self.encode(np.stack([s for s, _l in group])),
+                 torch.as_tensor([label for _s, label in group]))
+                for _length, group in sorted(by_length.items())]
+
+    def decode(self, seq: Tensor | np.ndarray) -> str:
+        """Symbols of one sequence as text: indices (T,) or one-hot (T, 8) -> "BacXdYbE"."""
+        seq = torch.as_tensor(seq)
+        if seq.dim() == 2:
+            seq = seq.argmax(-1)
+        return "".join(self.SYMBOLS[int(i)] for i in seq)
+
+
+# --- echo -----------------------------------------------------------------------------------
+
+
+class Echo:
+    """A stream of random bits; the target at step t is the input at step t − delay.
+
+    :meth:`stream` cuts one long stream per batch row into consecutive chunks, so a network
+    that carries its hidden state from one chunk to the next can answer at a chunk's start
+    too. Targets of the first ``delay`` steps of the whole stream are -1 (nothing to echo).
+    """
+
+    def __init__(self, delay: int = 3, seed: int = 0, test_length: int = 2000, test_rows: int = 8):
+        if delay < 1:
+            raise ValueError(_("The delay must be at least 1 step; got {delay}.").format(delay=delay))
+        self.delay = delay
+        train_seed, test_seed = np.random.SeedSequence(seed).spawn(2)
+        self.rng = np.random.default_rng(train_seed)
+        test_bits = np.random.default_rng(test_seed).integers(0, 2, size=(test_rows, test_length))
+        self._test = test_bits
+
+    def _pair(self, bits: np.ndarray, history: np.ndarray) -> tuple[Tensor, Tensor]:
+        """x (B, T, 1) float and y (B, T) long from bits (B, T) and the ``delay`` bits before them
+        (history, -1 where the stream had not started)."""
+        both = np.concatenate([history, bits], axis=1)
+        y = both[:, : bits.shape[1]]
+        return torch.as_tensor(bits, dtype=torch.float32).unsqueeze(-1), torch.as_tensor(y)
+
+    def stream(self, batch_size: int, chunk_length: int, chunks: int) -> Iterator[tuple[Tensor, Tensor]]:
+        """``chunks`` consecutive pieces (x (B, L, 1), y (B, L)) of one stream per row."""
+        history = np.full((batch_size, self.delay), -1)
+        for _ in range(chunks):
+            bits = self.rng.integers(0, 2, size=(batch_size, chunk_length))
+            yield self._pair(bits, history)
+            history = np.concatenate([history, bits], axis=1)[:, -self.delay:]
+
+    def test_set(self) -> tuple[Tensor, Tensor]:
+        """The fixed held-out stream: x (rows, L, 1), y (rows, L)."""
+        history = np.full((self._test.shape[0], self.delay), -1)
+        return self._pair(self._test, history)
+
+
+# --- a text stream for truncated BPTT -------------------------------------------------------
+
+
+def encode_text(text: str) -> tuple[Tensor, list[str]]:
+    """Characters -> indices (N,) and the vocabulary (sorted distinct characters)."""
+    vocab = sorted(set(text))
+    index = {ch: i for i, ch in enumerate(vocab)}
+    return torch.tensor([index[ch] for ch in text]), vocab
+
+
+def batchify(stream: Sequence[int] | Tensor, batch_size: int) -> Tensor:
+    """Cut one long stream into ``batch_size`` columns: (N,) -> (N // B, B).
+
+    Column b holds the b-th consecutive piece of the stream, so reading down a column follows
+    the text, and row t is a batch of B characters taken at once. The tail that does not fill
+    a whole row is dropped.
+    """
+    stream = torch.as_tensor(stream)
+    if batch_size < 1 or len(stream) < batch_size:
+        raise ValueError(_("Need at least {b} items to make {b} columns; got {n}.")
+                         .format(b=batch_size, n=len(stream)))
+    rows = len(stream) // batch_size
+    return stream[: rows * batch_size].reshape(batch_size, rows).T.contiguous()  # (rows, B)
+
+
+def bptt_chunks(columns: Tensor, length: int) -> Iterator[tuple[Tensor, Tensor]]:
+    """Consecutive chunks (x, y) of ``length`` rows, y being x shifted one step ahead.
+
+    Train on each chunk, then carry the hidden state into the next one with ``h.detach()``:
+    the state keeps what it learned about the text so far, but the gradient stops at the chunk
+    boundary. That is truncated backpropagation through time.
+    """
+    if length < 1:
+        raise ValueError(_("The chunk length must be at least 1; got {length}.").format(length=length))
+    for start in range(0, len(columns) - 1, length):
+        end = min(start + length, len(columns) - 1)
+        yield columns[start:end], columns[start + 1 : end + 1]  # (L, B), (L, B)

@@ -1,0 +1,235 @@
+"""Interactive explorers: a few controls and a call to a plot function.
+
+Each explorer knows its controls and how to draw one setting (:meth:`Explorer.figure`); the
+live widget (ipywidgets) and the kernel-free version in the HTML lessons
+(:func:`static_explorer`, every setting drawn in advance) are both built from that.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import ipywidgets as W
+import numpy as np
+import torch
+from IPython.display import Image, display
+from matplotlib.figure import Figure
+
+from . import cells, i18n, models, plots
+from .i18n import N_, _
+
+SPEC_MIMETYPE = "application/vnd.gatelab.explorer+json"
+
+
+def figure_png(fig: Figure, dpi: int = 90) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
+
+
+@dataclass
+class Control:
+    """One setting of an explorer, with the values the HTML lesson precomputes."""
+
+    name: str  # the keyword of Explorer.figure
+    label: str  # English; translated when shown
+    values: list[Any]  # the values precomputed for the HTML lesson
+    default: int  # index into values
+    labels: list[str] = field(default_factory=list)  # English labels of the values; str(v) if empty
+
+
+class Explorer:
+    """Base class: subclasses set ``name``, and define ``controls``, ``figure`` and ``build``."""
+
+    name: ClassVar[str]
+    registry: ClassVar[dict[str, type[Explorer]]] = {}
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        Explorer.registry[cls.name] = cls
+
+    def __init__(self, **args: Any):
+        self.args = args  # JSON-able: the HTML build makes the same explorer from them
+        self._widget: W.Widget | None = None
+
+    def controls(self) -> list[Control]:
+        raise NotImplementedError
+
+    def figure(self, **settings: Any) -> Figure:
+        raise NotImplementedError
+
+    def build(self) -> W.Widget:
+        raise NotImplementedError
+
+    @property
+    def widget(self) -> W.Widget:
+        if self._widget is None:
+            self._widget = self.build()
+        return self._widget
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
+        bundle[SPEC_MIMETYPE] = {"explorer": self.name, "args": self.args}
+        return bundle
+
+    @staticmethod
+    def show(output: W.Output, draw: Callable[[], Figure]) -> None:
+        """Redraw ``output`` with the figure ``draw`` makes, or a clear message on bad input."""
+        with output:
+            output.clear_output(wait=True)
+            try:
+                display(Image(figure_png(draw())))
+            except InputError as error:
+                display(W.HTML(f'<p style="color:#b00020;font-size:1.1em">⚠ {error}</p>'))
+
+
+class InputError(ValueError):
+    """Something a learner typed that cannot be used; the message says what to type instead."""
+
+
+def static_explorer(spec: dict, lang: str) -> dict:
+    """Every setting of an explorer drawn in advance, for the HTML lesson of ``lang``.
+
+    Returns ``{"controls": [{"name", "label", "values", "labels", "default"}], "frames":
+    {"i,j": png bytes}}``, a frame for every combination of control values (indices, in order).
+    """
+    explorer = Explorer.registry[spec["explorer"]](**spec.get("args", {}))
+    with i18n.using(lang):
+        controls = explorer.controls()
+        frames = {}
+        for combo in itertools.product(*(range(len(c.values)) for c in controls)):
+            settings = {c.name: c.values[i] for c, i in zip(controls, combo, strict=True)}
+            frames[",".join(map(str, combo))] = figure_png(explorer.figure(**settings), dpi=72)
+        return {
+            "controls": [{"name": c.name, "label": _(c.label), "values": c.values,
+                          "labels": [_(s) for s in c.labels] or [f"{v:g}" if isinstance(
+                              v, float) else str(v) for v in c.values],
+                          "default": c.default} for c in controls],
+            "frames": frames,
+        }
+
+
+# --- Chapter 1: the vanishing / exploding gradient explorer ----------------------------------
+
+
+class VanishingExplorer(Explorer):
+    """A random tanh RNN whose recurrent weight has the spectral radius the learner sets.
+
+    Left: the hidden states over 60 steps; right: how much h_T still depends on each earlier
+    step (the gradient through time), on a log scale. The toggle clips the gradient.
+    """
+
+    name = "vanishing"
+
+    def __init__(self, steps: int = 60, seed: int = 0):
+        super().__init__(steps=steps, seed=seed)
+        self._results: dict[float, models.RadiusResult] = {}
+
+    def result(self, radius: float) -> models.RadiusResult:
+        radius = round(float(radius), 2)
+        if radius not in self._results:
+            self._results[radius] = models.radius_experiment(radius, steps=self.args["steps"],
+                                                             seed=self.args["seed"])
+        return self._results[radius]
+
+    def controls(self) -> list[Control]:
+        radii = [round(r, 1) for r in np.arange(0.5, 1.51, 0.1)]
+        return [Control("radius", N_("spectral radius ρ of W_hh"), radii, radii.index(1.0)),
+                Control("clip", N_("gradient clipping"), [False, True], 0,
+                        [N_("off"), N_("on")])]
+
+    def figure(self, radius: float = 1.0, clip: bool = False) -> Figure:
+        return plots.vanishing(self.result(radius), clip)
+
+    def build(self) -> W.Widget:
+        radius = W.FloatSlider(value=1.0, min=0.5, max=1.5, step=0.05,
+                               description=_("spectral radius ρ"),
+                               style={"description_width": "initial"},
+                               layout=W.Layout(width="420px"), continuous_update=False)
+        clip = W.ToggleButton(value=False, description=_("gradient clipping"), icon="scissors")
+        output = W.Output()
+
+        def redraw(_change=None):
+            self.show(output, lambda: self.figure(radius.value, clip.value))
+
+        radius.observe(redraw, "value")
+        clip.observe(redraw, "value")
+        redraw()
+        return W.VBox([W.HBox([radius, clip]), output])
+
+
+# --- Chapter 1: an RNN's hidden state for an input the learner types ------------------------
+
+#: example inputs the learner can pick, then edit
+SEQUENCE_PRESETS: dict[str, str] = {
+    N_("one pulse"): "1 0 0 0 0 0 0 0 0 0 0 0",
+    N_("two pulses"): "1 0 0 0 0 0 -1 0 0 0 0 0",
+    N_("a step"): "0 0 1 1 1 1 1 1 1 1 0 0",
+    N_("alternating"): "1 -1 1 -1 1 -1 1 -1 1 -1 1 -1",
+}
+MAX_STEPS = 60
+
+
+def parse_sequence(text: str) -> torch.Tensor:
+    """Numbers separated by spaces or commas -> (T,) float tensor; InputError says what to fix."""
+    items = [s for s in re.split(r"[\s,;]+", text.strip()) if s]
+    if not items:
+        raise InputError(_("Type a few numbers separated by spaces, for example: 1 0 0 0 0"))
+    values = []
+    for item in items:
+        try:
+            values.append(float(item.replace("−", "-")))
+        except ValueError:
+            raise InputError(_("'{item}' is not a number. Type numbers separated by spaces, "
+                               "for example: 1 0 0 -1 0").format(item=item)) from None
+    if len(values) > MAX_STEPS:
+        raise InputError(_("That is {n} steps; use at most {max}.").format(n=len(values),
+                                                                          max=MAX_STEPS))
+    if not all(abs(v) <= 5 for v in values) or not all(np.isfinite(values)):
+        raise InputError(_("Use numbers between -5 and 5."))
+    return torch.tensor(values)
+
+
+class SequenceExplorer(Explorer):
+    """A small tanh RNN (1 input, 4 hidden units) run step by step on a sequence the learner
+    types: watch each input push the hidden state and the push fade away."""
+
+    name = "sequence"
+
+    def __init__(self, hidden_size: int = 4, radius: float = 0.9, seed: int = 3):
+        super().__init__(hidden_size=hidden_size, radius=radius, seed=seed)
+        self.rnn = models.random_rnn(1, hidden_size, radius, seed)
+
+    def controls(self) -> list[Control]:
+        names = list(SEQUENCE_PRESETS)
+        return [Control("preset", N_("input"), names, 0, names)]
+
+    def figure(self, preset: str | None = None, text: str | None = None) -> Figure:
+        x = parse_sequence(text if text is not None else SEQUENCE_PRESETS[preset])  # (T,)
+        with torch.no_grad():
+            trace = cells.run(self.rnn, x.reshape(-1, 1))  # unbatched: (T, 1) -> h (T, H)
+        return plots.hidden_states(trace.h, x)
+
+    def build(self) -> W.Widget:
+        names = list(SEQUENCE_PRESETS)
+        preset = W.Dropdown(options=[(_(n), n) for n in names], value=names[0],
+                            description=_("example"))
+        text = W.Text(value=SEQUENCE_PRESETS[names[0]], description=_("input x"),
+                      continuous_update=False, layout=W.Layout(width="520px"))
+        output = W.Output()
+
+        def redraw(_change=None):
+            self.show(output, lambda: self.figure(text=text.value))
+
+        def choose(change):
+            text.value = SEQUENCE_PRESETS[change["new"]]
+
+        preset.observe(choose, "value")
+        text.observe(redraw, "value")
+        redraw()
+        return W.VBox([W.HBox([preset, text]), output])
