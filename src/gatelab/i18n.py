@@ -136,7 +136,6 @@ GLOSSARY_TERMS: tuple[str, ...] = (
     "update gate",
     "reset gate",
     "candidate",
-    "weight",
     "loss",
     "encoder",
     "decoder",

@@ -66,3 +66,20 @@ def radius_experiment(radius: float, steps: int = 60, hidden_size: int = 32, bat
     return RadiusResult(radius=radius, h=trace.h[:, 0].detach(), norms=norms,
                         weight_grad_norm=weight_grad_norm,
                         clip_factor=min(1.0, max_norm / max(weight_grad_norm, 1e-30)))
+
+
+class CharRNN(nn.Module):
+    """Predict the next character: embedding -> nn.RNN (tanh) -> linear scores over the vocabulary.
+
+    Time-major like ``nn.RNN``'s default: x (T, B) indices -> scores (T, B, V) and the new state.
+    """
+
+    def __init__(self, vocab_size: int, hidden_size: int = 64, embedding_size: int = 16):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embedding_size)
+        self.rnn = nn.RNN(embedding_size, hidden_size)
+        self.head = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor | None = None):
+        out, h = self.rnn(self.embed(x), h)  # (T, B, H), (1, B, H)
+        return self.head(out), h  # (T, B, V), (1, B, H)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .i18n import _
+from .i18n import N_, _
 
 # --- temporal order -------------------------------------------------------------------------
 
@@ -167,6 +167,19 @@ class Echo:
 
 
 # --- a text stream for truncated BPTT -------------------------------------------------------
+
+
+SAMPLE_TEXT = N_(
+    "The monsoon came late that year. Every morning the children ran to the river to see if it "
+    "had risen, and every evening they told their grandmother what they had seen. The river rose "
+    "slowly, then all at once, and the fields turned green again. A network that reads this "
+    "story one letter at a time must remember what came before to guess what comes next."
+)
+
+
+def sample_text(repeat: int = 6) -> str:
+    """A short story in the language in use, repeated: a small stream for a character model."""
+    return " ".join([_(SAMPLE_TEXT)] * repeat)
 
 
 def encode_text(text: str) -> tuple[Tensor, list[str]]:

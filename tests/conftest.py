@@ -1,0 +1,14 @@
+"""Test session set-up: every process the tests start, the notebooks' kernels included, runs
+with the network blocked and the lessons' warnings as errors (see kernel_guard/sitecustomize.py)."""
+
+import os
+from pathlib import Path
+
+GUARD = Path(__file__).parent / "kernel_guard"
+
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(GUARD), os.environ.get("PYTHONPATH", "")) if p)
+os.environ["GATELAB_NO_NETWORK"] = "1"
+os.environ["GATELAB_WARNINGS"] = "error"
+# matplotlib and Jupyter write caches and runtime files here instead of the user's home
+os.environ.setdefault("MPLBACKEND", "Agg")
