@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # On your own Linux machine: make lessons TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
 
-.PHONY: lessons test venv system editions notebooks extract update report html clean
+.PHONY: lessons test venv system editions notebooks lab extract update report clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,14 +34,19 @@ report: venv
 	$(PY) -m gatelab.build report
 editions: venv
 	$(PY) -m gatelab.build editions
-notebooks: editions
+# the .ipynb of every edition, from the committed .md (make test never regenerates the editions:
+# a test proves the committed ones are current)
+notebooks: venv
 	$(PY) -m gatelab.build notebooks
+
+lab: notebooks
+	$(VENV)/bin/jupyter lab notebooks/
 
 lessons: editions
 	$(PY) -m gatelab.build html
 
 test: venv system notebooks
-	$(VENV)/bin/ruff check src tests benchmarks scripts
+	$(VENV)/bin/ruff check src tests
 	$(VENV)/bin/pytest -n auto --dist loadfile tests --nbval-lax notebooks
 
 clean:

@@ -38,11 +38,11 @@ def test_temporal_order_reproducible_and_seeded():
 
 
 def test_no_global_random_state_touched():
-    np.random.seed(123)
-    before = np.random.get_state()[1].copy()
+    np.random.seed(123)  # noqa: NPY002 (the test is about the global state)
+    before = np.random.get_state()[1].copy()  # noqa: NPY002
     tasks.TemporalOrder("easy", seed=0, test_size=16).batch(8)
     list(tasks.Echo(delay=2, seed=0).stream(2, 5, 3))
-    assert np.array_equal(np.random.get_state()[1], before)
+    assert np.array_equal(np.random.get_state()[1], before)  # noqa: NPY002
 
 
 def test_test_set_fixed_and_never_in_training():

@@ -155,7 +155,7 @@ class Echo:
     def stream(self, batch_size: int, chunk_length: int, chunks: int) -> Iterator[tuple[Tensor, Tensor]]:
         """``chunks`` consecutive pieces (x (B, L, 1), y (B, L)) of one stream per row."""
         history = np.full((batch_size, self.delay), -1)
-        for _ in range(chunks):
+        for _chunk in range(chunks):
             bits = self.rng.integers(0, 2, size=(batch_size, chunk_length))
             yield self._pair(bits, history)
             history = np.concatenate([history, bits], axis=1)[:, -self.delay:]
