@@ -197,7 +197,9 @@ def batchify(stream: Sequence[int] | Tensor, batch_size: int) -> Tensor:
     a whole row is dropped.
     """
     stream = torch.as_tensor(stream)
-    if batch_size < 1 or len(stream) < batch_size:
+    if batch_size < 1:
+        raise ValueError(_("batch_size must be at least 1; got {b}.").format(b=batch_size))
+    if len(stream) < batch_size:
         raise ValueError(_("Need at least {b} items to make {b} columns; got {n}.")
                          .format(b=batch_size, n=len(stream)))
     rows = len(stream) // batch_size

@@ -1,0 +1,166 @@
+"""The real lessons of chapter 1 in headless Chromium, with every outside request blocked.
+
+Builds the three editions of 01_rnn (executing them first when build/executed is missing or
+older than the source) and checks what a reader with no network sees: the script of the
+edition, math, the embedded fonts loaded, and an explorer that answers its controls.
+Screenshots go to build/screenshots/site_{lang}_01_rnn.png for a person to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from gatelab.build.catalogs import NOTEBOOKS, ROOT
+from gatelab.build.notebooks import EXECUTED
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHAPTER = "01_rnn"
+LANGS = ("en", "bn", "hi")
+SCREENSHOTS = ROOT / "build" / "screenshots"
+#: the letters of each edition's script, and the font that must draw them
+SCRIPTS = {"bn": ("[\u0980-\u09ff]", "Noto Sans Bengali", "অ"),
+           "hi": ("[\u0900-\u097f]", "Noto Sans Devanagari", "अ"),
+           "en": ("[A-Za-z]", "Noto Sans", "a")}
+
+
+def _stale(lang: str) -> bool:
+    source = NOTEBOOKS / lang / f"{CHAPTER}.md"
+    if not source.exists():
+        pytest.fail(f"{source} is missing: run `python -m gatelab.build editions`")
+    executed = EXECUTED / lang / f"{CHAPTER}.ipynb"
+    return not executed.exists() or executed.stat().st_mtime < source.stat().st_mtime
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt install chromium)")
+    from gatelab.build.html import build_site
+    from gatelab.build.notebooks import execute_all
+
+    stale = tuple(lang for lang in LANGS if _stale(lang))
+    if stale:
+        execute_all(stale)
+    # only this chapter: copy its executed editions into a directory of their own
+    executed = tmp_path_factory.mktemp("executed")
+    for lang in LANGS:
+        (executed / lang).mkdir()
+        shutil.copy(EXECUTED / lang / f"{CHAPTER}.ipynb", executed / lang)
+    out = tmp_path_factory.mktemp("site")
+    build_site(LANGS, executed=executed, out=out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Offline:
+    """A page that may load only file: and data: URLs, and what it tried besides."""
+
+    page: object  # playwright.sync_api.Page
+    outside: list[str] = field(default_factory=list)  # URLs blocked
+    failed: list[str] = field(default_factory=list)  # requests that failed
+    errors: list[str] = field(default_factory=list)  # uncaught script errors
+
+
+@pytest.fixture
+def offline(browser):
+    page = browser.new_page(viewport={"width": 1100, "height": 900})
+    watch = Offline(page)
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            watch.outside.append(url)
+            route.abort()
+
+    page.route("**/*", guard)
+    page.on("requestfailed", lambda request: watch.failed.append(request.url))
+    page.on("pageerror", lambda error: watch.errors.append(str(error)))
+    yield watch
+    page.close()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_chapter_page_offline(site, offline, lang):
+    page = offline.page
+    page.goto((site / lang / f"{CHAPTER}.html").as_uri(), wait_until="load")
+    page.evaluate("document.fonts.ready.then(() => true)")
+
+    pattern, family, letter = SCRIPTS[lang]
+    text = page.evaluate("document.body.innerText")
+    assert page.evaluate(f"/{pattern}/.test(document.body.innerText)"), text[:300]
+    assert page.evaluate(f"document.fonts.check('16px \"{family}\"', '{letter}')")
+    faces = page.evaluate("Array.from(document.fonts).map(f => [f.family.replace(/\"/g, ''), "
+                          "f.weight, f.status])")
+    assert [family, "400", "loaded"] in faces, faces
+    assert ["Noto Sans", "400", "loaded"] in faces, faces
+    assert not [f for f in faces if f[2] == "error"], faces
+
+    sizes = page.evaluate("Array.from(document.querySelectorAll('math'))"
+                          ".filter(m => m.checkVisibility())"
+                          ".map(m => { const r = m.getBoundingClientRect(); "
+                          "return [r.width, r.height]; })")
+    assert len(sizes) >= 5 and all(w > 0 and h > 0 for w, h in sizes), sizes
+
+    _explorer_responds(page)
+    if lang != "en":
+        _originals_open(page)
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"site_{lang}_{CHAPTER}.png"), full_page=True)
+    assert offline.outside == [], f"the page tried to load {offline.outside}"
+    assert offline.failed == [], f"requests failed: {offline.failed}"
+    assert offline.errors == [], f"script errors: {offline.errors}"
+
+
+def _explorer_responds(page) -> None:
+    """Moving a slider or pressing a choice of an explorer shows another precomputed frame."""
+    explorers = page.locator("figure.explorer")
+    assert explorers.count() >= 1
+    explorer = explorers.filter(has=page.locator('input[type="range"]')).first
+    frame = explorer.locator("img.frame")
+    before = frame.get_attribute("src")
+    explorer.locator('input[type="range"]').first.focus()
+    page.keyboard.press("End")
+    after = frame.get_attribute("src")
+    assert after != before and after.startswith("data:image/png;base64,")
+    radios = explorer.locator('input[type="radio"]')
+    if radios.count():
+        explorer.locator("fieldset label").last.click()
+        assert frame.get_attribute("src") != after
+
+
+def _originals_open(page) -> None:
+    """One click shows a paragraph's English original; the global button shows them all."""
+    first = page.locator("details.original").first
+    first.locator("summary").click()
+    assert first.locator(".en").is_visible()
+    assert page.evaluate("/[A-Za-z]{4}/.test(document.querySelector('details.original .en')"
+                         ".innerText)")
+    first.locator("summary").click()
+    page.locator("#toggle-originals").click()
+    closed = page.evaluate("Array.from(document.querySelectorAll('details.original'))"
+                           ".filter(d => !d.open).length")
+    assert closed == 0
+    page.locator("#toggle-originals").click()
