@@ -169,7 +169,7 @@ class VanishingExplorer(Explorer):
 SEQUENCE_PRESETS: dict[str, str] = {
     N_("one pulse"): "1 0 0 0 0 0 0 0 0 0 0 0",
     N_("two pulses"): "1 0 0 0 0 0 -1 0 0 0 0 0",
-    N_("a step"): "0 0 1 1 1 1 1 1 1 1 0 0",
+    N_("a block of ones"): "0 0 1 1 1 1 1 1 1 1 0 0",
     N_("alternating"): "1 -1 1 -1 1 -1 1 -1 1 -1 1 -1",
 }
 MAX_STEPS = 60
