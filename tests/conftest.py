@@ -10,5 +10,3 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(GUARD), os.environ.get("PYTHONPATH", "")) if p)
 os.environ["GATELAB_NO_NETWORK"] = "1"
 os.environ["GATELAB_WARNINGS"] = "error"
-# matplotlib and Jupyter write caches and runtime files here instead of the user's home
-os.environ.setdefault("MPLBACKEND", "Agg")

@@ -216,6 +216,20 @@ def test_page_strings_are_translated(monkeypatch):
     assert "[bn] Show all English originals" in page
 
 
+def test_page_strings_reach_the_catalog():
+    """The extractor (babel, as `python -m gatelab.build extract` runs it) sees every string a
+    page shows; a call inside an f-string would be invisible to it."""
+    from babel.messages.extract import extract_from_file
+
+    found = {message for _line, message, _comments, _context in
+             extract_from_file("python", site.__file__, keywords={"_": None})}
+    assert {"Contents", "Previous", "Next", "Language", "Lessons", "EN",
+            "Show all English originals", "Hide all English originals",
+            "Run this chapter in JupyterLab to change the code.",
+            "This interactive figure needs a running notebook.",
+            "gatelab — recurrent neural networks"} <= found
+
+
 def test_no_bengali_or_hindi_hard_coded():
     source = Path(site.__file__).read_text(encoding="utf-8")
     assert not re.search("[\u0900-\u09ff]", source), "page strings go through the catalog"
@@ -259,6 +273,20 @@ def test_shrink_png_keeps_the_picture():
     assert len(small) < len(buffer.getvalue())
     shrunk = Image.open(io.BytesIO(small)).convert("RGB")
     assert shrunk.size == (200, 100) and shrunk.getpixel((10, 5)) == (31, 119, 180)
+
+
+def test_consecutive_prints_are_one_block():
+    outputs = [v4.new_output("stream", name="stdout", text="epoch 1\n"),
+               v4.new_output("stream", name="stdout", text="epoch 2\n")]
+    cell = v4.new_code_cell("train()", outputs=outputs)
+    html = site.render_code_cell(cell, site.Context("en"))
+    assert html.count("<pre class=\"output stream\">") == 1 and "epoch 1\nepoch 2" in html
+
+
+def test_figure_without_picture_is_an_error():
+    with pytest.raises(ValueError, match="MPLBACKEND"):
+        site.render_bundle({"text/plain": "<Figure size 640x480 with 1 Axes>"}, {},
+                           site.Context("en"))
 
 
 def test_remote_markdown_image_is_not_loaded():

@@ -4,7 +4,27 @@ Train with ``torch.nn``; explain with :mod:`gatelab.cells`, which re-runs the sa
 step and lets a learner force any gate open or shut.
 """
 
-from .i18n import LANGUAGES, LanguageError, language, use
+from . import i18n
+from .i18n import LANGUAGES, LanguageError, language
 
 __all__ = ["LANGUAGES", "LanguageError", "language", "use"]
 __version__ = "0.1.0"
+
+
+def use(code: str) -> str:
+    """Set up a notebook: the language of figures, widgets and messages ("en", "bn" or "hi"),
+    and, inside Jupyter, showing every figure a cell returns as a PNG whatever matplotlib
+    backend is configured (so the lessons look the same in JupyterLab, nbval and the HTML)."""
+    chosen = i18n.use(code)
+    try:
+        from IPython import get_ipython
+    except ImportError:  # not in IPython: nothing to show figures in
+        return chosen
+    shell = get_ipython()
+    if shell is not None:
+        from matplotlib.figure import Figure
+
+        from .widgets import figure_png
+
+        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+    return chosen

@@ -28,7 +28,7 @@ SPEC_MIMETYPE = "application/vnd.gatelab.explorer+json"
 
 def figure_png(fig: Figure, dpi: int = 90) -> bytes:
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
     return buffer.getvalue()
 
 
