@@ -132,3 +132,19 @@ def test_static_explorer_draws_every_setting_in_the_edition_language():
     assert all(png.startswith(b"\x89PNG") for png in static["frames"].values())
     assert control["labels"][0] == i18n.gettext("one pulse", lang="bn")
     assert gatelab.language() == "en"  # rendering another edition leaves the session alone
+
+
+def test_what_notebooks_print_is_in_the_edition_language(capsys):
+    from gatelab import report, tasks
+
+    gatelab.use("hi")
+    report.comparison(torch.zeros(2, 1, 3), torch.full((2, 1, 3), 1e-7))
+    text = tasks.sample_text(repeat=1)
+    ids, vocab = tasks.encode_text(text)
+    report.text_stream(text, vocab, tasks.batchify(ids, 2), rows=2)
+    report.epoch(3, [1.0, 2.0])
+    printed = capsys.readouterr().out
+    for english in ("largest difference:", "columns (rows, batch):", "epoch {number}: loss {loss:.2f}"):
+        assert i18n.gettext(english, lang="hi").split("{")[0].strip() in printed
+        assert english.split("{")[0] not in printed
+    assert "1e-07" in printed and "1.50" in printed

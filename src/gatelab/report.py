@@ -13,12 +13,11 @@ import torch
 from .i18n import _
 
 
-def comparison(reference: torch.Tensor, ours: torch.Tensor) -> float:
-    """Print the shape of PyTorch's output and the largest difference from ours; return it."""
+def comparison(reference: torch.Tensor, ours: torch.Tensor) -> None:
+    """Print the shape of PyTorch's output and the largest difference from ours."""
     difference = (ours - reference).abs().max().item()
     print(_("output shape:"), tuple(reference.shape))
     print(_("largest difference:"), f"{difference:.3g}")
-    return difference
 
 
 def text_stream(text: str, vocab: Sequence[str], columns: torch.Tensor, rows: int = 6) -> None:
