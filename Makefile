@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # On your own Linux machine: make lessons TORCH_INDEX=https://download.pytorch.org/whl/cpu
 TORCH_INDEX ?=
 
-.PHONY: lessons test venv system editions notebooks lab extract update report clean
+.PHONY: lessons test venv system editions notebooks lab checkpoints extract update report clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,10 @@ editions: venv
 notebooks: venv
 	$(PY) -m gatelab.build notebooks
 
+# the trained models in data/, from fixed seeds (minutes on a CPU; the results are committed)
+checkpoints: venv
+	$(PY) scripts/train_checkpoints.py
+
 lab: notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
@@ -46,7 +50,7 @@ lessons: editions
 	$(PY) -m gatelab.build html
 
 test: venv system notebooks
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests scripts benchmarks
 	$(VENV)/bin/pytest -n auto --dist loadfile tests --nbval-lax notebooks
 
 clean:

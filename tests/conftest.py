@@ -10,3 +10,8 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(GUARD), os.environ.get("PYTHONPATH", "")) if p)
 os.environ["GATELAB_NO_NETWORK"] = "1"
 os.environ["GATELAB_WARNINGS"] = "error"
+# The models are tiny: one thread each is fastest, and with two test workers, their kernels and
+# JupyterLab's kernel sharing two cores, more threads only wait for each other (a cell that takes
+# 0.4 s alone took 100 s with every process spinning up a thread per core).
+os.environ["OMP_NUM_THREADS"] = "1"
+os.environ["MKL_NUM_THREADS"] = "1"

@@ -1,9 +1,9 @@
-"""The real lessons of chapter 1 in headless Chromium, with every outside request blocked.
+"""The real lessons of every chapter in headless Chromium, with every outside request blocked.
 
-Builds the three editions of 01_rnn (executing them first when build/executed is missing or
+Builds the three editions of every chapter (executing them first when build/executed is missing or
 older than the source) and checks what a reader with no network sees: the script of the
 edition, math, the embedded fonts loaded, and an explorer that answers its controls.
-Screenshots go to build/screenshots/site_{lang}_01_rnn.png for a person to look at.
+Screenshots go to build/screenshots/site_{lang}_{chapter}.png for a person to look at.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from gatelab.build.catalogs import NOTEBOOKS, ROOT
+from gatelab.build.catalogs import NOTEBOOKS, ROOT, chapters
 from gatelab.build.notebooks import EXECUTED
 
 pytestmark = pytest.mark.browser
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-CHAPTER = "01_rnn"
+CHAPTERS = tuple(chapters())
 LANGS = ("en", "bn", "hi")
 SCREENSHOTS = ROOT / "build" / "screenshots"
 #: the letters of each edition's script, and the font that must draw them
@@ -32,11 +32,14 @@ SCRIPTS = {"bn": ("[\u0980-\u09ff]", "Noto Sans Bengali", "অ"),
 
 
 def _stale(lang: str) -> bool:
-    source = NOTEBOOKS / lang / f"{CHAPTER}.md"
-    if not source.exists():
-        pytest.fail(f"{source} is missing: run `python -m gatelab.build editions`")
-    executed = EXECUTED / lang / f"{CHAPTER}.ipynb"
-    return not executed.exists() or executed.stat().st_mtime < source.stat().st_mtime
+    for chapter in CHAPTERS:
+        source = NOTEBOOKS / lang / f"{chapter}.md"
+        if not source.exists():
+            pytest.fail(f"{source} is missing: run `python -m gatelab.build editions`")
+        executed = EXECUTED / lang / f"{chapter}.ipynb"
+        if not executed.exists() or executed.stat().st_mtime < source.stat().st_mtime:
+            return True
+    return False
 
 
 @pytest.fixture(scope="module")
@@ -48,16 +51,13 @@ def site(tmp_path_factory) -> Path:
 
     stale = tuple(lang for lang in LANGS if _stale(lang))
     if stale:
-        with pytest.MonkeyPatch.context() as patch:
-            # conftest sets MPLBACKEND=Agg for the tests; a kernel with it returns figures as
-            # "<Figure size …>" text instead of pictures, and these files are the real build's
-            patch.delenv("MPLBACKEND", raising=False)
-            execute_all(stale)
-    # only this chapter: copy its executed editions into a directory of their own
+        execute_all(stale)
+    # the chapters' executed editions, copied into a directory of their own
     executed = tmp_path_factory.mktemp("executed")
     for lang in LANGS:
         (executed / lang).mkdir()
-        shutil.copy(EXECUTED / lang / f"{CHAPTER}.ipynb", executed / lang)
+        for chapter in CHAPTERS:
+            shutil.copy(EXECUTED / lang / f"{chapter}.ipynb", executed / lang)
     out = tmp_path_factory.mktemp("site")
     build_site(LANGS, executed=executed, out=out)
     return out
@@ -105,10 +105,11 @@ def offline(browser):
     page.close()
 
 
+@pytest.mark.parametrize("chapter", CHAPTERS)
 @pytest.mark.parametrize("lang", LANGS)
-def test_chapter_page_offline(site, offline, lang):
+def test_chapter_page_offline(site, offline, lang, chapter):
     page = offline.page
-    page.goto((site / lang / f"{CHAPTER}.html").as_uri(), wait_until="load")
+    page.goto((site / lang / f"{chapter}.html").as_uri(), wait_until="load")
     page.evaluate("document.fonts.ready.then(() => true)")
 
     pattern, family, letter = SCRIPTS[lang]
@@ -134,7 +135,7 @@ def test_chapter_page_offline(site, offline, lang):
         _originals_open(page)
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"site_{lang}_{CHAPTER}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"site_{lang}_{chapter}.png"), full_page=True)
     assert offline.outside == [], f"the page tried to load {offline.outside}"
     assert offline.failed == [], f"requests failed: {offline.failed}"
     assert offline.errors == [], f"script errors: {offline.errors}"

@@ -83,3 +83,66 @@ class CharRNN(nn.Module):
     def forward(self, x: torch.Tensor, h: torch.Tensor | None = None):
         out, h = self.rnn(self.embed(x), h)  # (T, B, H), (1, B, H)
         return self.head(out), h  # (T, B, V), (1, B, H)
+
+
+def memory_cell(sharpness: float = 16.0) -> nn.LSTM:
+    """A hand-built LSTM with one unit that stores a value when told to write and shows it
+    when told to read. Its input has three channels, x = (value, write, read):
+
+        i = σ(s·write − s/2)    open only while writing
+        f = σ(−s·write + s/2)   keep the memory, except while writing (then forget the old)
+        g = tanh(2·value)       the candidate: the value to store
+        o = σ(s·read − s/2)     show the memory only when asked
+
+    so c[t] carries the last written value (squashed by tanh) and h[t] is near 0 except at a
+    read. Every weight is set by hand; nothing is trained.
+    """
+    lstm = nn.LSTM(3, 1)
+    s = sharpness
+    with torch.no_grad():
+        for p in lstm.parameters():
+            p.zero_()
+        # rows in PyTorch's order: i, f, g, o; columns: value, write, read
+        lstm.weight_ih_l0.copy_(torch.tensor([[0.0, s, 0.0], [0.0, -s, 0.0],
+                                              [2.0, 0.0, 0.0], [0.0, 0.0, s]]))
+        lstm.bias_ih_l0.copy_(torch.tensor([-s / 2, s / 2, 0.0, -s / 2]))
+    return lstm
+
+
+class SequenceClassifier(nn.Module):
+    """Read a sequence with an RNN, LSTM or GRU and classify it from the last hidden state.
+
+    x (B, T, I) batch-first -> class scores (B, C).
+    """
+
+    def __init__(self, kind: str, input_size: int, hidden_size: int, num_classes: int):
+        super().__init__()
+        layers = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
+        self.kind = kind
+        self.rnn = layers[kind](input_size, hidden_size, batch_first=True)
+        self.head = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out, _state = self.rnn(x)  # (B, T, H)
+        return self.head(out[:, -1])  # (B, C)
+
+
+class TextClassifier(nn.Module):
+    """Characters -> embedding -> bidirectional LSTM -> linear scores per class.
+
+    x (B, T) character indices, padded with 0 -> scores (B, C). The forward and backward
+    final states are joined, so the classifier sees the sentence read both ways.
+    """
+
+    def __init__(self, vocab_size: int, num_classes: int, embedding_size: int = 24,
+                 hidden_size: int = 32):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, embedding_size, padding_idx=0)
+        self.lstm = nn.LSTM(embedding_size, hidden_size, batch_first=True, bidirectional=True)
+        self.head = nn.Linear(2 * hidden_size, num_classes)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        packed = nn.utils.rnn.pack_padded_sequence(self.embed(x), lengths.cpu(),
+                                                   batch_first=True, enforce_sorted=False)
+        _out, (h_n, _c_n) = self.lstm(packed)  # h_n: (2, B, H), forward and backward
+        return self.head(torch.cat([h_n[0], h_n[1]], dim=-1))  # (B, C)

@@ -5,6 +5,7 @@ language; fonts come from :mod:`gatelab.fonts` through ``rc_context``, never glo
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 
 import matplotlib.pyplot as plt
@@ -218,4 +219,219 @@ def vanishing(result, clip: bool, axes: Sequence[Axes] | None = None) -> Figure:
         ax_g.set_xlabel(_("time step t"))
         ax_g.set_ylabel(_("gradient norm ‖∂h_T/∂h_t‖"))
         ax_g.legend(loc="lower right")
+    return fig
+
+
+# --- the LSTM gate explorer's figure ---------------------------------------------------------
+
+#: how each gate's equation reads when it is computed, and the gate's colour
+LSTM_EQUATIONS = {
+    "i": "i[t] = σ(W_ii x[t] + W_hi h[t−1] + b_i)",
+    "f": "f[t] = σ(W_if x[t] + W_hf h[t−1] + b_f)",
+    "o": "o[t] = σ(W_io x[t] + W_ho h[t−1] + b_o)",
+}
+GATE_COLORS = {"i": "#2b8a3e", "f": "#c92a2a", "o": "#1864ab", "g": "#e67700"}
+FORCED_COLOR = "#d9480f"
+
+
+def describe_force(value: float) -> str:
+    """"open (1)", "shut (0)" or "= 0.3", in the language in use."""
+    if value == 1:
+        return _("forced open (1)")
+    if value == 0:
+        return _("forced shut (0)")
+    return _("forced to {value:.2f}").format(value=value)
+
+
+class GatePanel:
+    """The gate explorer's figure, made once and then updated in place (fast enough to follow
+    a click): the LSTM equations with the forced terms marked, the input, the gates i f o,
+    c[t] and h[t] of one unit — the forced run solid, the learned run faint beside it."""
+
+    def __init__(self, steps: int, input_names: Sequence[str], figsize=(10, 8.6)):
+        with plt.rc_context(style()):
+            self.figure = plt.figure(figsize=figsize, layout="constrained")
+            plt.close(self.figure)
+            ax_eq, ax_x, ax_g, ax_c, ax_h = self.figure.subplots(
+                5, 1, height_ratios=[1.25, 1, 1.2, 1.2, 1.2],
+                gridspec_kw={"hspace": 0.05})
+            t = np.arange(1, steps + 1)
+            ax_eq.axis("off")
+            self.equations = {
+                gate: ax_eq.text(0.0, 0.95 - 0.22 * row, "", transform=ax_eq.transAxes,
+                                 va="top", fontsize=11)
+                for row, gate in enumerate("ifo")}
+            ax_eq.text(0.0, 0.95 - 0.22 * 3, "c[t] = f[t] ⊙ c[t−1] + i[t] ⊙ g[t]      "
+                       "h[t] = o[t] ⊙ tanh(c[t])", transform=ax_eq.transAxes, va="top",
+                       fontsize=11)
+            self.title = ax_eq.text(1.0, 0.95, "", transform=ax_eq.transAxes, va="top",
+                                    ha="right", fontsize=11, color="#555555")
+            self.input_image = ax_x.imshow(np.zeros((len(input_names), steps)), aspect="auto",
+                                           cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest",
+                                           extent=(0.5, steps + 0.5, len(input_names) - 0.5, -0.5))
+            ax_x.set_yticks(range(len(input_names)), list(input_names))
+            ax_x.grid(False)
+            ax_x.set_ylabel(_("input x[t]"))
+            self.gate_lines, self.gate_learned = {}, {}
+            for gate in "ifo":
+                (self.gate_learned[gate],) = ax_g.plot(t, np.zeros(steps), color=GATE_COLORS[gate],
+                                                       lw=1, alpha=0.3, ls="--")
+                (self.gate_lines[gate],) = ax_g.plot(t, np.zeros(steps), color=GATE_COLORS[gate],
+                                                     lw=2, label=gate)
+            ax_g.set_ylim(-0.05, 1.05)
+            ax_g.set_ylabel(_("gates"))
+            ax_g.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=10)
+            self.state_lines, self.state_learned = {}, {}
+            for name, ax, label in (("c", ax_c, _("cell state c[t]")),
+                                    ("h", ax_h, _("hidden state h[t]"))):
+                (self.state_learned[name],) = ax.plot(t, np.zeros(steps), color="black", lw=1.2,
+                                                      alpha=0.35, ls="--", label=_("learned"))
+                (self.state_lines[name],) = ax.plot(t, np.zeros(steps), color=COLORS["h"], lw=2.2,
+                                                    label=_("with the gates as set"))
+                ax.axhline(0, color="black", lw=0.6)
+                ax.set_ylabel(label)
+            ax_h.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=9)
+            self.axes = {"x": ax_x, "gates": ax_g, "c": ax_c, "h": ax_h}
+            ax_h.set_xlabel(_("time step t"))
+            self._backgrounds: dict = {}  # y-limits and input -> the drawn background (a few)
+            for ax in (ax_x, ax_g, ax_c):
+                ax.sharex(ax_h)
+                ax.tick_params(labelbottom=False)
+
+    def update(self, x: torch.Tensor, trace, learned, forced: Mapping[str, float], unit: int = 0,
+               title: str = "") -> Figure:
+        """Show ``trace`` (the forced run) against ``learned`` (the unforced one) for ``unit``.
+
+        ``x``: (T, I); ``trace`` and ``learned``: :class:`gatelab.cells.Trace` of an unbatched
+        run (each tensor (T, H)); ``forced``: the constant each forced gate was given.
+        """
+        self.input_image.set_data(_numpy(x).T)
+        for gate in "ifo":
+            self.gate_lines[gate].set_ydata(_numpy(trace.gates[gate][:, unit]))
+            self.gate_learned[gate].set_ydata(_numpy(learned.gates[gate][:, unit]))
+            if gate in forced:
+                self.equations[gate].set_text(f"{gate}[t] = {forced[gate]:g}    ← "
+                                              + describe_force(forced[gate]))
+                self.equations[gate].set_color(FORCED_COLOR)
+                self.equations[gate].set_fontweight("bold")
+            else:
+                self.equations[gate].set_text(LSTM_EQUATIONS[gate])
+                self.equations[gate].set_color("black")
+                self.equations[gate].set_fontweight("normal")
+        for name in "ch":
+            ours, reference = getattr(trace, name)[:, unit], getattr(learned, name)[:, unit]
+            self.state_lines[name].set_ydata(_numpy(ours))
+            self.state_learned[name].set_ydata(_numpy(reference))
+            top = max(float(np.abs(_numpy(ours)).max()), float(np.abs(_numpy(reference)).max()))
+            # a few round limits only, so that most clicks reuse a background (see render_png)
+            top = next((v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500) if top <= v), top)
+            self.axes[name].set_ylim(-1.08 * top, 1.08 * top)
+        self.title.set_text(title)
+        return self.figure
+
+    def dynamic_artists(self) -> list:
+        """What changes from one click to the next; everything else is the background."""
+        return [*self.equations.values(), self.title, *self.gate_lines.values(),
+                *self.gate_learned.values(), *self.state_lines.values(),
+                *self.state_learned.values()]
+
+    def render_png(self, dpi: int = 80) -> bytes:
+        """The figure as PNG, quickly: the background (axes, ticks, labels, the input) is drawn
+        once and reused; each call draws only the lines and equations over it (blitting).
+        The background is drawn again when the y-limits or the input change."""
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from PIL import Image
+
+        key = (dpi, tuple(ax.get_ylim() for ax in self.axes.values()),
+               self.input_image.get_array().tobytes())
+        canvas = self.figure.canvas if isinstance(self.figure.canvas, FigureCanvasAgg) \
+            else FigureCanvasAgg(self.figure)
+        if key not in self._backgrounds:
+            self.figure.set_dpi(dpi)
+            for artist in self.dynamic_artists():
+                artist.set_animated(True)
+            canvas.draw()
+            self.figure.set_layout_engine("none")  # the layout is settled: keep it fixed
+            for artist in self.dynamic_artists():
+                artist.set_animated(False)
+            if len(self._backgrounds) >= 8:
+                self._backgrounds.pop(next(iter(self._backgrounds)))
+            self._backgrounds[key] = canvas.copy_from_bbox(self.figure.bbox)
+        canvas.restore_region(self._backgrounds[key])
+        for artist in self.dynamic_artists():
+            self.figure.draw_artist(artist)
+        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, format="PNG", compress_level=1)
+        return buffer.getvalue()
+
+
+def lstm_gates(x: torch.Tensor, trace, learned, forced: Mapping[str, float], unit: int = 0,
+               input_names: Sequence[str] | None = None, title: str = "") -> Figure:
+    """The gate explorer's figure, drawn once (see :class:`GatePanel`)."""
+    names = input_names or [f"x{k + 1}" for k in range(x.shape[-1])]
+    return GatePanel(len(x), names).update(x, trace, learned, forced, unit, title)
+
+
+def state_heatmap(trace, symbols: str, unit: int | None = None,
+                  axes: Sequence[Axes] | None = None) -> Figure:
+    """Hidden state h[t] and cell state c[t] of every unit over one sequence, as heatmaps
+    (units down, time across, the input symbols as tick labels, each unit scaled to its own
+    range, dotted lines at X and Y); ``unit`` is outlined.
+
+    ``trace``: a :class:`gatelab.cells.Trace` of an unbatched LSTM run (h, c each (T, H)).
+    """
+    from matplotlib.patches import Rectangle
+
+    with plt.rc_context(style()):
+        if axes is None:
+            fig, grid = _new(2, 1, figsize=(11, 6.4), sharex=True)
+            axes = grid[:, 0]
+        fig = axes[0].figure
+        for ax, values, label in ((axes[0], trace.h, _("hidden state h[t]")),
+                                  (axes[1], trace.c, _("cell state c[t]"))):
+            values = _numpy(values).T  # (H, T)
+            # each unit scaled to its own range: a unit that moves a little is as visible as
+            # one that drifts far
+            values = values / np.maximum(np.abs(values).max(1, keepdims=True), 1e-6)
+            ax.imshow(values, aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1,
+                      interpolation="nearest")
+            ax.set_ylabel(label + "\n" + _("unit"))
+            ax.grid(False)
+            for t, symbol in enumerate(symbols):
+                if symbol in "XY":
+                    ax.axvline(t, color="black", lw=1, ls=":")
+            if unit is not None:
+                ax.add_patch(Rectangle((-0.5, unit - 0.5), values.shape[1], 1, fill=False,
+                                       edgecolor="black", lw=2))
+        axes[1].set_xticks(range(len(symbols)), list(symbols), fontsize=7)
+        axes[1].set_xlabel(_("input symbol at each time step"))
+        if unit is not None:
+            axes[0].set_title(_("unit {unit} (outlined) holds the first relevant symbol")
+                              .format(unit=unit))
+    return fig
+
+
+def memory_unit_traces(c: torch.Tensor, symbols: Sequence[str], unit: int,
+                       ax: Axes | None = None) -> Figure:
+    """One unit's cell state over several sequences, coloured by the first relevant symbol
+    (X or Y): a memory unit splits the sequences into two bands at the first X/Y and keeps
+    them apart until the second. ``c``: (B, T, H); ``symbols``: the B sequences as text."""
+    c = _numpy(c)
+    with plt.rc_context(style()):
+        if ax is None:
+            fig, grid = _new(figsize=(10, 3.8))
+            ax = grid[0, 0]
+        fig = ax.figure
+        shown = set()
+        for b, text in enumerate(symbols):
+            first = next(ch for ch in text if ch in "XY")
+            label = None if first in shown else _("first relevant symbol: {symbol}").format(
+                symbol=first)
+            shown.add(first)
+            ax.plot(np.arange(len(text)), c[b, :, unit], lw=1.3, alpha=0.8, label=label,
+                    color=COLORS["x"] if first == "X" else COLORS["y"])
+        ax.set_xlabel(_("time step t"))
+        ax.set_ylabel(_("cell state c[t], unit {unit}").format(unit=unit))
+        ax.legend(loc="best")
     return fig

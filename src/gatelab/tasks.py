@@ -125,6 +125,24 @@ class TemporalOrder:
         return "".join(self.SYMBOLS[int(i)] for i in seq)
 
 
+# --- store and recall (the hand-built memory cell's input) ----------------------------------
+
+
+def store_and_recall(steps: int = 24, writes: Sequence[tuple[int, float]] = ((3, 0.8), (14, -0.6)),
+                     reads: Sequence[int] = (10, 20)) -> Tensor:
+    """Input for :func:`gatelab.models.memory_cell`: (T, 3) channels (value, write, read).
+
+    ``writes`` are (step, value) pairs: at that step the value channel holds the value and the
+    write channel is 1. ``reads`` are the steps at which the read channel is 1.
+    """
+    x = torch.zeros(steps, 3)
+    for step, value in writes:
+        x[step, 0], x[step, 1] = value, 1.0
+    for step in reads:
+        x[step, 2] = 1.0
+    return x
+
+
 # --- echo -----------------------------------------------------------------------------------
 
 
@@ -218,3 +236,53 @@ def bptt_chunks(columns: Tensor, length: int) -> Iterator[tuple[Tensor, Tensor]]
     for start in range(0, len(columns) - 1, length):
         end = min(start + length, len(columns) - 1)
         yield columns[start:end], columns[start + 1 : end + 1]  # (L, B), (L, B)
+
+
+# --- sentences for a text classifier ----------------------------------------------------------
+
+
+@dataclass
+class Sentences:
+    """The shipped sentence dataset (``data/sentences.tsv``), as character indices.
+
+    Index 0 pads, 1 stands for a character never seen in training. ``x``: (N, T) padded,
+    ``lengths``: (N,), ``y``: (N,) with 0 = negative, 1 = positive; the ``test`` rows are a
+    fixed held-out set, never used for training.
+    """
+
+    vocab: list[str]  # index -> character ("" for padding, "?" for unknown)
+    labels: tuple[str, ...]
+    train: dict[str, Tensor]  # x, lengths, y
+    test: dict[str, Tensor]  # x, lengths, y
+    test_lang: list[str]  # the language of each test row
+    test_text: list[str]  # the text of each test row
+
+
+def read_sentences() -> list[dict[str, str]]:
+    """The rows of ``data/sentences.tsv``: lang, label, split, text."""
+    import csv
+    from importlib import resources
+
+    with (resources.files("gatelab.datafiles") / "sentences.tsv").open(encoding="utf-8") as f:
+        return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def sentences(langs: Sequence[str] = ("en", "bn", "hi")) -> Sentences:
+    """The sentence dataset in the given languages, encoded character by character."""
+    rows = [r for r in read_sentences() if r["lang"] in langs]
+    labels = ("negative", "positive")
+    vocab = ["", "?", *sorted({ch for r in rows if r["split"] == "train" for ch in r["text"]})]
+    index = {ch: i for i, ch in enumerate(vocab)}
+
+    def encode(split: str) -> dict[str, Tensor]:
+        chosen = [r for r in rows if r["split"] == split]
+        lengths = torch.tensor([len(r["text"]) for r in chosen])
+        x = torch.zeros(len(chosen), int(lengths.max()), dtype=torch.long)
+        for n, r in enumerate(chosen):
+            x[n, : len(r["text"])] = torch.tensor([index.get(ch, 1) for ch in r["text"]])
+        return {"x": x, "lengths": lengths,
+                "y": torch.tensor([labels.index(r["label"]) for r in chosen])}
+
+    test_rows = [r for r in rows if r["split"] == "test"]
+    return Sentences(vocab, labels, encode("train"), encode("test"),
+                     [r["lang"] for r in test_rows], [r["text"] for r in test_rows])

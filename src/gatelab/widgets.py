@@ -233,3 +233,161 @@ class SequenceExplorer(Explorer):
         text.observe(redraw, "value")
         redraw()
         return W.VBox([W.HBox([preset, text]), output])
+
+
+# --- Chapter 2: the LSTM gate explorer -------------------------------------------------------
+
+#: the lecture's scenarios: what each preset forces (gates not named stay learned)
+LSTM_PRESETS: dict[str, dict[str, float]] = {
+    N_("all learned"): {},
+    N_("output on"): {"o": 1.0},
+    N_("output off"): {"o": 0.0},
+    N_("reset memory"): {"f": 0.0, "i": 0.0},
+    N_("keep memory"): {"f": 1.0, "i": 0.0},
+    N_("write memory"): {"f": 0.0, "i": 1.0},
+}
+GATE_NAMES = {"i": N_("input gate i"), "f": N_("forget gate f"), "o": N_("output gate o")}
+MODES = {"learned": N_("learned"), "open": N_("open (1)"), "shut": N_("shut (0)"),
+         "value": N_("value")}
+
+
+def lstm_example(name: str):
+    """A named LSTM and what the explorer runs it on: (module, x (T, I), input channel names,
+    initial state (h0, c0) or None, the unit to show first).
+
+    "memory": the hand-built memory cell (:func:`gatelab.models.memory_cell`), starting with
+    0.5 already stored, so that keeping, resetting and writing all show;
+    "temporal-order": the trained temporal-order LSTM from ``data/`` on a held-out sequence.
+    """
+    from . import checkpoints, tasks
+
+    if name == "memory":
+        state = (torch.zeros(1, 1), torch.full((1, 1), 0.5))  # unbatched: (1, H) each
+        return (models.memory_cell(), tasks.store_and_recall(),
+                [_("value"), _("write"), _("read")], state, 0)
+    if name == "temporal-order":
+        from . import train
+
+        classifier, task = checkpoints.temporal_order_lstm()
+        unit, _separation = train.memory_unit(classifier, task)  # the unit worth watching
+        x, _y = task.test_set()[0]
+        return classifier.rnn, x[0], list(task.SYMBOLS), None, unit
+    raise ValueError(_("Unknown example {name!r}; choose \"memory\" or \"temporal-order\".")
+                     .format(name=name))
+
+
+class GateExplorer(Explorer):
+    """Force an LSTM's input, forget and output gates open, shut or to any value, and watch
+    c[t] and h[t] respond, the learned run drawn faintly beside the forced one."""
+
+    name = "gates"
+
+    def __init__(self, example: str | torch.nn.LSTM = "memory", x: torch.Tensor | None = None,
+                 input_names: list[str] | None = None, state=None):
+        if isinstance(example, str):
+            super().__init__(example=example)
+            self.lstm, self.x, self.input_names, self.state, self.first_unit = \
+                lstm_example(example)
+        else:  # the learner's own LSTM: live only (the HTML build cannot rebuild it)
+            super().__init__()
+            if x is None:
+                raise ValueError(_("Give the input sequence too: GateExplorer(lstm, x) with x "
+                                   "shaped (T, input_size)."))
+            self.lstm, self.x, self.state, self.first_unit = example, x, state, 0
+            self.input_names = input_names or [f"x{k + 1}" for k in range(x.shape[-1])]
+        cells.kind_of(self.lstm)  # a clear error for anything but a one-layer nn.LSTM
+        with torch.no_grad():
+            self.learned = cells.run(self.lstm, self.x, self.state)
+        self.panel: plots.GatePanel | None = None
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        bundle = super()._repr_mimebundle_(include=include, exclude=exclude)
+        if not self.args:
+            bundle.pop(SPEC_MIMETYPE)
+        return bundle
+
+    def run(self, force: dict[str, float]) -> cells.Trace:
+        with torch.no_grad():
+            return cells.run(self.lstm, self.x, self.state, force=force or None)
+
+    def controls(self) -> list[Control]:
+        names = list(LSTM_PRESETS)
+        return [Control("preset", N_("preset"), names, 0, names)]
+
+    def figure(self, preset: str = "all learned", unit: int | None = None) -> Figure:
+        force = LSTM_PRESETS[preset]
+        unit = self.first_unit if unit is None else unit
+        return plots.lstm_gates(self.x, self.run(force), self.learned, force, unit,
+                                self.input_names, title=_(preset))
+
+    def draw(self, force: dict[str, float], unit: int = 0, title: str = "") -> bytes:
+        """Update the persistent figure and return it as PNG (what each click costs)."""
+        if self.panel is None:
+            self.panel = plots.GatePanel(len(self.x), self.input_names)
+        self.panel.update(self.x, self.run(force), self.learned, force, unit, title)
+        return self.panel.render_png(dpi=80)
+
+    def build(self) -> W.Widget:
+        self.modes = {g: W.ToggleButtons(options=[(_(label), key) for key, label in MODES.items()],
+                                         value="learned", description=_(GATE_NAMES[g]),
+                                         style={"description_width": "120px",
+                                                "button_width": "86px"})
+                      for g in "ifo"}
+        self.sliders = {g: W.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, disabled=True,
+                                         continuous_update=False, layout=W.Layout(width="220px"))
+                        for g in "ifo"}
+        self.presets = {name: W.Button(description=_(name), layout=W.Layout(width="auto"))
+                        for name in LSTM_PRESETS}
+        hidden = self.lstm.hidden_size
+        self.unit = W.Dropdown(options=list(range(hidden)), value=self.first_unit,
+                               description=_("unit"),
+                               layout=W.Layout(width="160px", display="" if hidden > 1 else "none"))
+        self.image = W.Image(format="png", layout=W.Layout(align_self="flex-start"))
+        self.busy = False  # True while a preset sets several controls: redraw once at the end
+
+        def force() -> dict[str, float]:
+            chosen = {}
+            for g, mode in self.modes.items():
+                self.sliders[g].disabled = mode.value != "value"
+                if mode.value != "learned":
+                    chosen[g] = {"open": 1.0, "shut": 0.0}.get(mode.value, self.sliders[g].value)
+            return chosen
+
+        def redraw(_change=None):
+            if not self.busy:
+                self.image.value = self.draw(force(), self.unit.value)
+
+        def apply(name: str):
+            self.busy = True
+            for g, mode in self.modes.items():
+                value = LSTM_PRESETS[name].get(g)
+                mode.value = "learned" if value is None else ("open" if value == 1 else "shut")
+            self.busy = False
+            redraw()
+
+        for g in "ifo":
+            self.modes[g].observe(redraw, "value")
+            self.sliders[g].observe(redraw, "value")
+        self.unit.observe(redraw, "value")
+        for name, button in self.presets.items():
+            button.on_click(lambda _button, name=name: apply(name))
+        redraw()
+        rows = [W.HBox([self.modes[g], self.sliders[g]]) for g in "ifo"]
+        presets = W.HBox([W.Label(_("presets:")), *self.presets.values(), self.unit],
+                         layout=W.Layout(flex_flow="row wrap"))
+        return W.VBox([*rows, presets, self.image])
+
+
+class Progress:
+    """A progress bar for a training run: call it with (step, accuracy) as training goes."""
+
+    def __init__(self, label: str, total: int):
+        self.bar = W.IntProgress(value=0, min=0, max=total, description=label,
+                                 layout=W.Layout(width="420px"))
+        self.text = W.Label("")
+        display(W.HBox([self.bar, self.text]))
+
+    def __call__(self, step: int, value: float) -> None:
+        self.bar.value = step
+        self.text.value = _("step {step}: held-out accuracy {accuracy:.0%}").format(
+            step=step, accuracy=value)

@@ -166,6 +166,9 @@ def unescape_po(quoted: str) -> str:
 
 def write_catalog(catalog: Catalog, path: Path) -> bool:
     """Write a catalog; return True when the file changed."""
+    for message in catalog:
+        # Babel flags any "%" as printf-style; our strings use str.format ("100% on" is prose)
+        message.flags.discard("python-format")
     buffer = io.BytesIO()
     write_po(buffer, catalog, width=100, include_previous=False, omit_header=False,
              sort_output=False)

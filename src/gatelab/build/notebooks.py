@@ -45,7 +45,7 @@ def execute_all(langs: tuple[str, ...] | None = None, timeout: int = 600) -> dic
     for lang, chapter, md in sources(langs):
         nb = read(md)
         started = time.perf_counter()
-        NotebookClient(nb, timeout=timeout, kernel_name="python3",
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", shutdown_kernel="graceful",
                        resources={"metadata": {"path": str(md.parent)}}).execute()
         target = EXECUTED / lang / f"{chapter}.ipynb"
         target.parent.mkdir(parents=True, exist_ok=True)

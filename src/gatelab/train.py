@@ -1,0 +1,129 @@
+"""Training loops the chapters share: short, seeded, and reporting what they reached."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from . import tasks
+
+
+@dataclass
+class History:
+    """What one training run reached."""
+
+    steps: list[int] = field(default_factory=list)  # the step of each evaluation
+    accuracy: list[float] = field(default_factory=list)  # held-out accuracy at that step
+    seconds: list[float] = field(default_factory=list)  # wall time at that step
+
+    @property
+    def final(self) -> float:
+        return self.accuracy[-1] if self.accuracy else 0.0
+
+    def time_to(self, target: float) -> float | None:
+        """Seconds until the held-out accuracy first reached ``target``; None if it never did."""
+        for acc, sec in zip(self.accuracy, self.seconds, strict=True):
+            if acc >= target:
+                return sec
+        return None
+
+
+@torch.no_grad()
+def accuracy(model: nn.Module, task: tasks.TemporalOrder) -> float:
+    """Accuracy of a sequence classifier on the task's fixed held-out set."""
+    model.eval()
+    right = total = 0
+    for x, y in task.test_set():
+        right += (model(x).argmax(-1) == y).sum().item()
+        total += len(y)
+    model.train()
+    return right / total
+
+
+def fit(model: nn.Module, task: tasks.TemporalOrder, steps: int = 500, batch_size: int = 32,
+        lr: float = 1e-2, evaluate_every: int = 25, max_norm: float = 1.0,
+        progress: Callable[[int, float], None] | None = None) -> History:
+    """Train a sequence classifier with Adam and gradient clipping; evaluate on the held-out
+    set every ``evaluate_every`` steps. ``progress(step, accuracy)`` is called at each
+    evaluation (a progress bar, a print)."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history, started = History(), time.perf_counter()
+    for step in range(1, steps + 1):
+        x, y = task.batch(batch_size)
+        loss = F.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        optimizer.step()
+        if step % evaluate_every == 0 or step == steps:
+            history.steps.append(step)
+            history.accuracy.append(accuracy(model, task))
+            history.seconds.append(time.perf_counter() - started)
+            if progress:
+                progress(step, history.accuracy[-1])
+    return history
+
+
+def fit_text(model: nn.Module, data: tasks.Sentences, epochs: int = 30, batch_size: int = 16,
+             lr: float = 5e-3, seed: int = 0,
+             progress: Callable[[int, float], None] | None = None) -> dict[str, float]:
+    """Train a text classifier on ``data.train``; return the accuracy on the training rows
+    ("train") and on the held-out rows: overall ("all") and per language. ``progress(epoch, training loss)`` is called after each epoch."""
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    x, lengths, y = data.train["x"], data.train["lengths"], data.train["y"]
+    for epoch in range(1, epochs + 1):
+        model.train()
+        order = torch.randperm(len(y), generator=generator)
+        total = 0.0
+        for start in range(0, len(y), batch_size):
+            batch = order[start : start + batch_size]
+            loss = F.cross_entropy(model(x[batch], lengths[batch]), y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            total += loss.item() * len(batch)
+        if progress:
+            progress(epoch, total / len(y))
+    model.eval()
+    with torch.no_grad():
+        right = model(data.test["x"], data.test["lengths"]).argmax(-1) == data.test["y"]
+        seen = model(x, lengths).argmax(-1) == y
+    scores = {"train": seen.float().mean().item(), "all": right.float().mean().item()}
+    for lang in sorted(set(data.test_lang)):
+        mask = torch.tensor([code == lang for code in data.test_lang])
+        scores[lang] = right[mask].float().mean().item()
+    return scores
+
+
+@torch.no_grad()
+def memory_unit(model: nn.Module, task: tasks.TemporalOrder) -> tuple[int, float]:
+    """The LSTM unit whose cell state best remembers the first relevant symbol (X or Y).
+
+    For every held-out sequence, the cell state of each unit is averaged over the steps
+    between the two relevant symbols; the unit whose average differs most (in standard
+    deviations) between sequences starting with X and with Y is the memory. Returns the unit
+    and that separation.
+    """
+    from . import cells
+
+    gaps, first_is_x = [], []
+    for x, y in task.test_set():
+        trace = cells.run(model.rnn, x)  # (B, T, H) batch-first
+        symbols = x.argmax(-1)  # (B, T)
+        relevant = symbols >= task.SYMBOLS.index("X")
+        for b in range(len(y)):
+            t1, t2 = torch.nonzero(relevant[b]).flatten().tolist()
+            gaps.append(trace.c[b, t1:t2].mean(0))
+            first_is_x.append(bool(y[b] < 2))  # Q, R start with X
+    gaps, first_is_x = torch.stack(gaps), torch.tensor(first_is_x)
+    difference = gaps[first_is_x].mean(0) - gaps[~first_is_x].mean(0)
+    separation = difference.abs() / (gaps.std(0) + 1e-6)
+    unit = int(separation.argmax())
+    return unit, float(separation[unit])

@@ -1,0 +1,299 @@
+"""The Bengali LSTM chapter in a real JupyterLab, driven by headless Chromium.
+
+Starts JupyterLab on 127.0.0.1 (no token, no news, no update check, settings of its own),
+opens the notebook, runs all cells from the Run menu, then clicks "shut (0)" of the gate
+explorer's forget gate and checks that the live widget draws a new figure: what a learner does,
+through the real widget comms. No cell may show an error. The screenshot goes to
+build/screenshots/jupyterlab_bn_02_lstm.png for a person to look at.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
+
+from gatelab.build.catalogs import NOTEBOOKS, ROOT
+from gatelab.i18n import gettext
+
+pytestmark = pytest.mark.browser
+
+#: the notebook under test, relative to the server's root directory (NOTEBOOKS)
+NOTEBOOK = Path("bn") / "02_lstm.ipynb"
+LANG = "bn"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+JUPYTER = Path(sys.executable).with_name("jupyter")
+SCREENSHOT = ROOT / "build" / "screenshots" / f"jupyterlab_{LANG}_{NOTEBOOK.stem}.png"
+START_TIMEOUT_S = 90  # the server answering, the page loaded, the kernel ready
+# Run All Cells of the chapter (it trains small networks): ~15 s alone on 2 cores, but minutes
+# beside other torch processes (make test runs nbval's kernels at the same time)
+RUN_TIMEOUT_S = 600
+REDRAW_TIMEOUT_S = 15  # one click of the explorer
+#: JupyterLab settings for the test: no autosave (the repository's .ipynb keeps no outputs),
+#: every cell in the page (windowing would leave far cells out of the DOM), no news
+LAB_SETTINGS = {
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
+                                                     "checkForUpdates": False},
+}
+
+
+@dataclass
+class Lab:
+    """A running JupyterLab server."""
+
+    url: str  # http://127.0.0.1:PORT/
+    process: subprocess.Popen
+    log: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _request(url: str, method: str = "GET", timeout: float = 5) -> bytes:
+    # no proxy: the server is on this machine, whatever the environment says
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(urllib.request.Request(url, method=method), timeout=timeout) as response:
+        return response.read()
+
+
+def _ensure_notebook() -> Path:
+    """The .ipynb under test, written from its .md when missing or older (like `make notebooks`)."""
+    notebook = NOTEBOOKS / NOTEBOOK
+    source = notebook.with_suffix(".md")
+    if source.exists() and (not notebook.exists()
+                            or notebook.stat().st_mtime < source.stat().st_mtime):
+        subprocess.run([sys.executable, "-m", "gatelab.build", "notebooks", "--lang", LANG],
+                       check=True, cwd=ROOT)
+    if not notebook.exists():
+        pytest.fail(f"{notebook} is missing and there is no {source.name} to make it from")
+    return notebook
+
+
+def _write_settings(directory: Path) -> None:
+    for plugin, values in LAB_SETTINGS.items():
+        path = directory / f"{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(values), encoding="utf-8")
+
+
+def _wait_until_answers(lab: Lab) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if lab.process.poll() is not None:
+            pytest.fail(f"JupyterLab exited with {lab.process.returncode}:\n"
+                        + lab.log.read_text(errors="replace")[-3000:])
+        try:
+            _request(lab.url + "api/status")
+            return
+        except OSError:
+            time.sleep(0.5)
+    pytest.fail(f"JupyterLab did not answer in {START_TIMEOUT_S} s:\n"
+                + lab.log.read_text(errors="replace")[-3000:])
+
+
+def _stop(lab: Lab) -> None:
+    """Shut the server down with its kernels (they run in sessions of their own, so a signal to
+    the server alone could leave them behind), then make sure the server itself is gone."""
+    if lab.process.poll() is None:
+        try:
+            _request(lab.url + "api/shutdown", method="POST", timeout=15)
+            lab.process.wait(timeout=20)
+        except (OSError, subprocess.TimeoutExpired):
+            lab.process.send_signal(signal.SIGTERM)
+            try:
+                lab.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                lab.process.kill()
+                lab.process.wait()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory) -> Iterator[Lab]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt install chromium)")
+    _ensure_notebook()
+    home = tmp_path_factory.mktemp("jupyterlab")
+    _write_settings(home / "user-settings")
+    port = _free_port()
+    # the kernels inherit this environment: conftest's network guard and warnings included.
+    # One torch thread: beside another torch process on 2 cores, two threads each made the
+    # chapter 10x slower (145 s instead of 15 s), the threads spinning against each other
+    env = {"OMP_NUM_THREADS": "1", **os.environ, "JUPYTER_CONFIG_DIR": str(home / "config"),
+           "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
+    log = home / "server.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [str(JUPYTER), "lab", "--no-browser", "--allow-root", f"--ServerApp.port={port}",
+             "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
+             "--ServerApp.token=", "--ServerApp.password=",
+             "--ServerApp.disable_check_xsrf=True",  # _stop's POST /api/shutdown has no cookie
+             f"--ServerApp.root_dir={NOTEBOOKS}", "--LabApp.news_url=None",
+             "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+             f"--LabApp.user_settings_dir={home / 'user-settings'}",
+             f"--LabApp.workspaces_dir={home / 'workspaces'}",
+             # opening a notebook makes a checkpoint: in our directory, not in notebooks/
+             f"--FileCheckpoints.checkpoint_dir={home / 'checkpoints'}"],
+            stdout=out, stderr=subprocess.STDOUT, env=env, cwd=home)
+    server = Lab(f"http://127.0.0.1:{port}/", process, log)
+    try:
+        _wait_until_answers(server)
+        yield server
+    finally:
+        _stop(server)
+
+
+@dataclass
+class Watched:
+    """A browser page that may load only from the server, and what it tried besides."""
+
+    page: object  # playwright.sync_api.Page
+    outside: list[str] = field(default_factory=list)  # URLs blocked
+    errors: list[str] = field(default_factory=list)  # uncaught script errors
+
+
+@pytest.fixture
+def page(lab: Lab) -> Iterator[Watched]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 1300})
+            watched = Watched(page)
+
+            def guard(route) -> None:
+                url = route.request.url
+                if url.startswith((lab.url, "data:", "blob:")):
+                    route.continue_()
+                else:
+                    watched.outside.append(url)
+                    route.abort()
+
+            page.route("**/*", guard)
+            page.on("pageerror", lambda error: watched.errors.append(str(error)))
+            yield watched
+        finally:
+            browser.close()
+
+
+def _wait_for_kernel(lab: Lab, page) -> None:
+    """Wait until the notebook's kernel is idle with the page connected to it: Run All before
+    that opens JupyterLab's "Select Kernel" dialog instead of running anything."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        kernels = json.loads(_request(lab.url + "api/kernels"))
+        if any(k["execution_state"] == "idle" and k["connections"] > 0 for k in kernels):
+            break
+        # not time.sleep: the page's requests wait for our route handler, which runs only
+        # while playwright has control
+        page.wait_for_timeout(300)
+    else:
+        pytest.fail(f"no kernel connected and idle within {START_TIMEOUT_S} s: {kernels}")
+    page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(
+        timeout=START_TIMEOUT_S * 1000)
+
+
+def _run_all_cells(page) -> None:
+    page.locator("#jp-MainMenu").get_by_role("menuitem", name="Run", exact=True).click()
+    page.locator(".lm-Menu .lm-Menu-itemLabel").get_by_text("Run All Cells", exact=True).click()
+
+
+def _wait_until_run(page) -> list[str]:
+    """Wait until the run has begun (a prompt shows * or a number: the .ipynb has none) and then
+    until no code cell is queued or running ([*]); return every code cell's prompt."""
+    prompts = "Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt'), " \
+              "e => e.textContent.trim())"
+    page.wait_for_function(f"() => {prompts}.some(t => /[*0-9]/.test(t))",
+                           timeout=START_TIMEOUT_S * 1000, polling=200)
+    page.wait_for_function(f"() => !{prompts}.some(t => t.includes('*'))",
+                           timeout=RUN_TIMEOUT_S * 1000, polling=500)
+    return page.evaluate(f"() => {prompts}")
+
+
+def _error_outputs(page) -> list[str]:
+    stderr = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    return [text for text in stderr.all_inner_texts() if "Error" in text or "Traceback" in text]
+
+
+@contextlib.contextmanager
+def _screenshot_on_failure(page) -> Iterator[None]:
+    """On failure, keep what the page showed next to the screenshot a passing run makes."""
+    try:
+        yield
+    except BaseException:
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOT.with_name(SCREENSHOT.stem + "_failed.png")))
+        raise
+
+
+def test_gate_explorer_in_jupyterlab(lab: Lab, page: Watched) -> None:
+    with _screenshot_on_failure(page.page):
+        _check_gate_explorer(lab, page)
+
+
+def _check_gate_explorer(lab: Lab, page: Watched) -> None:
+    browser_page = page.page
+    browser_page.goto(f"{lab.url}lab/tree/{NOTEBOOK.as_posix()}", wait_until="domcontentloaded")
+    browser_page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(
+        timeout=START_TIMEOUT_S * 1000)
+    # fold the file browser away: the notebook gets the width, the screenshot the explorer
+    browser_page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()
+    _wait_for_kernel(lab, browser_page)
+    _run_all_cells(browser_page)
+    prompts = _wait_until_run(browser_page)
+    assert _error_outputs(browser_page) == []
+    code_cells = sum(cell["cell_type"] == "code" for cell in json.loads(
+        (NOTEBOOKS / NOTEBOOK).read_text(encoding="utf-8"))["cells"])
+    assert len(prompts) == code_cells, "not every cell is in the page"
+    not_run = [i for i, p in enumerate(prompts) if not any(c.isdigit() for c in p)]
+    assert not_run == [], f"code cells {not_run} did not run: {prompts}"
+
+    # the forget gate's row of the (first) gate explorer, found by its translated labels
+    row = browser_page.locator(".widget-toggle-buttons").filter(
+        has=browser_page.locator(".widget-label").get_by_text(
+            gettext("forget gate f", lang=LANG), exact=True)).first
+    explorer = row.locator("xpath=ancestor::div[contains(@class, 'widget-vbox')][1]")
+    image = explorer.locator("img.widget-image")
+    image.scroll_into_view_if_needed()
+    before = image.get_attribute("src")
+    assert before, "the explorer shows no image"
+    row.locator("button").get_by_text(gettext("shut (0)", lang=LANG), exact=True).click()
+    assert _new_src(browser_page, image, before) != before
+
+    assert _error_outputs(browser_page) == []
+    # the whole explorer in the picture: its controls at the top of the notebook's view
+    explorer.evaluate("element => element.scrollIntoView({block: 'start'})")
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    browser_page.screenshot(path=str(SCREENSHOT))
+    assert page.outside == [], f"the page tried to load {page.outside}"
+    assert page.errors == [], f"script errors: {page.errors}"
+
+
+def _new_src(page, image, before: str) -> str:
+    """The image's src once it differs from ``before`` and the new picture has loaded."""
+    try:
+        page.wait_for_function("([img, old]) => img.getAttribute('src') !== old && img.complete",
+                               arg=[image.element_handle(), before],
+                               timeout=REDRAW_TIMEOUT_S * 1000, polling=100)
+    except PlaywrightTimeout:
+        pytest.fail(f"the explorer's image did not change within {REDRAW_TIMEOUT_S} s "
+                    "of the click")
+    return image.get_attribute("src")

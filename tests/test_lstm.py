@@ -1,0 +1,175 @@
+"""Chapter 2's machinery: the hand-built memory cell, the gate explorer and its presets, the
+shipped checkpoints, the sentence data and the training helpers."""
+
+import io
+import json
+
+import pytest
+import torch
+
+import gatelab
+from gatelab import cells, checkpoints, i18n, models, plots, tasks, train, widgets
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    yield
+    gatelab.use("en")
+
+
+@pytest.fixture(scope="module")
+def memory():
+    return widgets.GateExplorer("memory")
+
+
+def test_memory_cell_stores_on_write_and_shows_on_read():
+    trace = cells.run(models.memory_cell(), tasks.store_and_recall())
+    c, h = trace.c[:, 0], trace.h[:, 0]
+    assert abs(c[3] - torch.tanh(torch.tensor(1.6))) < 0.01  # wrote 0.8 at step 3
+    assert torch.allclose(c[3:14], c[3].expand(11), atol=0.01)  # kept until the next write
+    assert c[14] < -0.8 and h[10] > 0.7 and h[20] < -0.6  # overwritten; shown at the reads
+    assert h[[5, 12, 17]].abs().max() < 0.01  # hidden between reads
+
+
+def test_presets_do_what_the_lecture_says(memory):
+    c0 = memory.state[1][0, 0]
+    run = {name: memory.run(force) for name, force in widgets.LSTM_PRESETS.items()}
+    assert torch.allclose(run["keep memory"].c, c0.expand_as(run["keep memory"].c))
+    assert run["reset memory"].c.abs().max() == 0
+    write = run["write memory"]
+    assert torch.allclose(write.c, write.gates["g"])  # the memory follows the candidate
+    assert run["output off"].h.abs().max() == 0
+    assert torch.allclose(run["output off"].c, memory.learned.c)  # hidden, not lost
+    assert torch.allclose(run["output on"].h, torch.tanh(run["output on"].c))
+    assert torch.equal(run["all learned"].h, memory.learned.h)
+
+
+def test_clicking_a_gate_redraws_the_figure(memory):
+    box = memory.widget
+    assert box is not None
+    before = memory.image.value
+    memory.modes["f"].value = "shut"
+    assert memory.image.value != before
+    assert memory.sliders["f"].disabled
+    memory.modes["f"].value = "value"
+    assert not memory.sliders["f"].disabled
+    memory.sliders["f"].value = 0.3
+    memory.presets["keep memory"].click()
+    assert memory.modes["f"].value == "open" and memory.modes["i"].value == "shut"
+    assert memory.modes["o"].value == "learned"
+
+
+def test_explorer_labels_and_equations_follow_the_language():
+    gatelab.use("hi")
+    explorer = widgets.GateExplorer("memory")
+    explorer.draw({"f": 0.0})
+    text = explorer.panel.equations["f"].get_text()
+    assert i18n.gettext("forced shut (0)", lang="hi") in text
+    assert explorer.panel.equations["i"].get_text() == plots.LSTM_EQUATIONS["i"]
+
+
+def test_explorer_refuses_what_it_cannot_explain():
+    with pytest.raises(ValueError, match="input sequence"):
+        widgets.GateExplorer(torch.nn.LSTM(2, 3))
+    with pytest.raises(ValueError, match="num_layers=1"):
+        widgets.GateExplorer(torch.nn.LSTM(2, 3, num_layers=2), torch.randn(5, 2))
+    with pytest.raises(ValueError, match="memory"):
+        widgets.GateExplorer("nonsense")
+
+
+def test_own_lstm_is_live_only_and_named_examples_have_a_static_version():
+    own = widgets.GateExplorer(torch.nn.LSTM(2, 3), torch.randn(5, 2))
+    assert widgets.SPEC_MIMETYPE not in own._repr_mimebundle_()
+    static = widgets.static_explorer({"explorer": "gates", "args": {"example": "memory"}}, "bn")
+    assert len(static["frames"]) == len(widgets.LSTM_PRESETS) == 6
+    assert static["controls"][0]["labels"][1] == i18n.gettext("output on", lang="bn")
+
+
+def test_blitted_figure_matches_a_full_drawing(memory):
+    """The fast path (background reused) shows the same picture as drawing from scratch."""
+    from PIL import Image, ImageChops
+
+    force = {"o": 0.0}
+    fast = memory.draw(force)
+    panel = plots.GatePanel(len(memory.x), memory.input_names)
+    panel.update(memory.x, memory.run(force), memory.learned, force)
+    slow = panel.render_png()
+    images = [Image.open(io.BytesIO(png)).convert("RGB") for png in (fast, slow)]
+    assert images[0].size == images[1].size
+    assert ImageChops.difference(*images).getbbox() is None
+
+
+def test_checkpoint_loads_and_solves_its_task():
+    model, task = checkpoints.temporal_order_lstm()
+    record = checkpoints.index()["temporal_order_lstm"]
+    assert train.accuracy(model, task) == pytest.approx(record["accuracy"])
+    unit, separation = train.memory_unit(model, task)
+    assert 0 <= unit < 16 and separation > 1.0
+
+
+@pytest.fixture
+def copied_data(tmp_path, monkeypatch):
+    for name in ("checkpoints.json", "temporal_order_lstm.pt"):
+        (tmp_path / name).write_bytes((checkpoints._files() / name).read_bytes())
+    monkeypatch.setattr(checkpoints, "_files", lambda: tmp_path)
+    return tmp_path
+
+
+def test_altered_checkpoint_is_refused_with_what_to_do(copied_data):
+    path = copied_data / "temporal_order_lstm.pt"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one byte changed
+    path.write_bytes(bytes(data))
+    with pytest.raises(checkpoints.CheckpointError, match="altered.*git checkout"):
+        checkpoints.temporal_order_lstm()
+
+
+def test_missing_checkpoint_says_how_to_restore_it(copied_data):
+    (copied_data / "temporal_order_lstm.pt").unlink()
+    with pytest.raises(checkpoints.CheckpointError, match="missing.*train_checkpoints.py"):
+        checkpoints.temporal_order_lstm()
+    with pytest.raises(checkpoints.CheckpointError, match="temporal_order_lstm"):
+        checkpoints.load_state("no_such_model")
+
+
+def test_checkpoint_records_are_complete():
+    for name, record in checkpoints.index().items():
+        assert set(record) >= {"file", "sha256", "architecture", "task", "training", "accuracy",
+                               "seconds", "script"}, name
+    assert checkpoints.index()["temporal_order_lstm"]["accuracy"] >= 0.95
+
+
+def test_sentences_are_complete_and_held_out():
+    rows = tasks.read_sentences()
+    assert len(rows) == 180
+    for lang in ("en", "bn", "hi"):
+        for label in ("positive", "negative"):
+            chosen = [r for r in rows if r["lang"] == lang and r["label"] == label]
+            assert sum(r["split"] == "test" for r in chosen) == 6 and len(chosen) == 30
+    texts = [r["text"] for r in rows]
+    assert len(set(texts)) == len(texts)
+    data = tasks.sentences()
+    assert data.train["x"].shape[0] == 144 and data.test["x"].shape[0] == 36
+    assert (data.train["x"][:, 0] > 1).all()  # every training character is in the vocabulary
+
+
+def test_text_classifier_and_sequence_classifier_shapes():
+    data = tasks.sentences(["en"])
+    model = models.TextClassifier(len(data.vocab), 2)
+    assert model(data.test["x"], data.test["lengths"]).shape == (12, 2)
+    assert models.SequenceClassifier("GRU", 8, 5, 4)(torch.zeros(3, 7, 8)).shape == (3, 4)
+
+
+def test_training_solves_the_easy_temporal_order_task():
+    torch.manual_seed(0)
+    model = models.SequenceClassifier("LSTM", 8, 16, 4)
+    history = train.fit(model, tasks.TemporalOrder("easy", seed=1), steps=150)
+    assert history.final > 0.9 and history.time_to(0.9) is not None
+    assert history.steps[-1] == 150
+
+
+def test_checkpoint_index_is_json_with_sha256_of_the_file():
+    record = checkpoints.index()["temporal_order_lstm"]
+    data = (checkpoints._files() / record["file"]).read_bytes()
+    assert checkpoints.sha256(data) == record["sha256"]
+    json.dumps(record)
