@@ -30,13 +30,6 @@ def random_rnn(input_size: int, hidden_size: int, radius: float = 0.9, seed: int
     return rnn
 
 
-def set_radius(rnn: nn.RNN, radius: float) -> nn.RNN:
-    """Rescale ``rnn``'s recurrent weight in place to the given spectral radius."""
-    with torch.no_grad():
-        rnn.weight_hh_l0.mul_(radius / spectral_radius(rnn.weight_hh_l0))
-    return rnn
-
-
 @dataclass
 class RadiusResult:
     """What a recurrent weight of a given spectral radius does to memory and to gradients."""
