@@ -331,7 +331,10 @@ class GateExplorer(Explorer):
         self.modes = {g: W.ToggleButtons(options=[(_(label), key) for key, label in MODES.items()],
                                          value="learned", description=_(GATE_NAMES[g]),
                                          style={"description_width": "120px",
-                                                "button_width": "86px"})
+                                                "button_width": "86px"},
+                                         # label beside the buttons, not above them
+                                         layout=W.Layout(display="flex", flex_flow="row",
+                                                         align_items="center"))
                       for g in "ifo"}
         self.sliders = {g: W.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, disabled=True,
                                          continuous_update=False, layout=W.Layout(width="220px"))
