@@ -8,7 +8,7 @@ widget comm, as in a notebook), then clicks: sets a gate's ToggleButtons to the 
 (shut → open → learned → value) round the gates i, f, o, and every fifth click presses a preset
 button. The explorer's observers run synchronously in the kernel, so the time around one
 assignment (or ``button.click()``) is the time until ``explorer.image.value`` holds the new PNG.
-For comparison it also times a brand-new figure per change (``plots.lstm_gates`` +
+For comparison it also times a brand-new figure per change (``plots.gates`` +
 ``widgets.figure_png``), which is what the explorer would cost without blitting.
 
 The kernel sends its numbers back as one JSON line on stdout; this script prints the table.
@@ -93,7 +93,7 @@ KERNEL_CODE = textwrap.dedent('''
     full, png = [], b""
     for force in forces[:FULL_RENDERS]:
         start = time.perf_counter()
-        png = widgets.figure_png(plots.lstm_gates(explorer.x, explorer.run(force),
+        png = widgets.figure_png(plots.gates(explorer.x, explorer.run(force),
                                                   explorer.learned, force, 0,
                                                   explorer.input_names), dpi=80)
         full.append((time.perf_counter() - start) * 1000)
@@ -186,7 +186,7 @@ def print_report(result: dict[str, Any]) -> None:
     if result["full_ms"]:
         print(f"{'first full re-render (cold)':<38}{1:>6}{result['full_ms'][0]:>9.1f}")
     print()
-    print("full re-render: plots.lstm_gates + widgets.figure_png at the same dpi (80) as the "
+    print("full re-render: plots.gates + widgets.figure_png at the same dpi (80) as the "
           "explorer's blitted PNG")
 
 

@@ -65,7 +65,7 @@ def test_explorer_labels_and_equations_follow_the_language():
     explorer.draw({"f": 0.0})
     text = explorer.panel.equations["f"].get_text()
     assert i18n.gettext("forced shut (0)", lang="hi") in text
-    assert explorer.panel.equations["i"].get_text() == plots.LSTM_EQUATIONS["i"]
+    assert explorer.panel.equations["i"].get_text() == plots.CELL_VIEWS["LSTM"].equations["i"]
 
 
 def test_explorer_refuses_what_it_cannot_explain():
@@ -173,3 +173,30 @@ def test_checkpoint_index_is_json_with_sha256_of_the_file():
     data = (checkpoints._files() / record["file"]).read_bytes()
     assert checkpoints.sha256(data) == record["sha256"]
     json.dumps(record)
+
+
+def test_the_same_explorer_knows_the_gru():
+    torch.manual_seed(3)
+    gru, x = torch.nn.GRU(3, 4), torch.randn(12, 3)
+    explorer = widgets.GateExplorer(gru, x)
+    assert explorer.gates == ("r", "z") and set(explorer.presets_by_name) == set(widgets.GRU_PRESETS)
+    runs = {name: explorer.run(force) for name, force in widgets.GRU_PRESETS.items()}
+    assert runs["freeze"].h.abs().max() == 0  # z = 1 keeps h0 = 0 for ever
+    assert torch.allclose(runs["overwrite"].h, runs["overwrite"].gates["n"])
+    ignore = runs["ignore the past"]
+    expected = torch.tanh(x @ gru.weight_ih_l0[8:].T + gru.bias_ih_l0[8:])
+    assert torch.allclose(ignore.gates["n"], expected, atol=1e-6)
+    explorer.widget  # noqa: B018 (builds the controls)
+    before = explorer.image.value
+    explorer.modes["z"].value = "shut"
+    assert explorer.image.value != before
+    assert set(explorer.modes) == {"r", "z"}
+    text = explorer.panel.equations["z"].get_text()
+    assert text.startswith("z[t] = 0")
+    figure = explorer.figure("freeze")
+    assert figure.axes[3].get_ylabel() == i18n.gettext("candidate n[t]")
+
+
+def test_a_plain_rnn_has_no_gates_to_explore():
+    with pytest.raises(ValueError, match="no gates"):
+        widgets.GateExplorer(torch.nn.RNN(2, 3), torch.randn(5, 2))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -17,7 +18,7 @@ from matplotlib.patches import Circle, FancyArrowPatch
 from matplotlib.ticker import FuncFormatter, LogLocator
 
 from .fonts import style
-from .i18n import _
+from .i18n import N_, _
 
 # one colour per role, the same in every figure
 COLORS = {"x": "#d9577a", "h": "#3a9a5b", "y": "#3b6fb6", "grad": "#7a4fb0", "faint": "#9a9a9a"}
@@ -222,16 +223,44 @@ def vanishing(result, clip: bool, axes: Sequence[Axes] | None = None) -> Figure:
     return fig
 
 
-# --- the LSTM gate explorer's figure ---------------------------------------------------------
+# --- the gate explorer's figure (LSTM and GRU) ------------------------------------------------
 
-#: how each gate's equation reads when it is computed, and the gate's colour
-LSTM_EQUATIONS = {
-    "i": "i[t] = σ(W_ii x[t] + W_hi h[t−1] + b_i)",
-    "f": "f[t] = σ(W_if x[t] + W_hf h[t−1] + b_f)",
-    "o": "o[t] = σ(W_io x[t] + W_ho h[t−1] + b_o)",
+
+@dataclass(frozen=True)
+class CellView:
+    """What the gate explorer shows of one kind of cell."""
+
+    gates: tuple[str, ...]  # the gates a learner can force, in the order shown
+    equations: dict[str, str]  # each of those gates' equation, as computed
+    update: str  # how the state is updated from the gates
+    states: tuple[tuple[str, str], ...]  # (trace field or gate name, English label) per panel
+
+
+#: how each gate's equation reads when it is computed (PyTorch's form), and what is plotted
+CELL_VIEWS = {
+    "LSTM": CellView(
+        gates=("i", "f", "o"),
+        equations={"i": "i[t] = σ(W_ii x[t] + W_hi h[t−1] + b_i)",
+                   "f": "f[t] = σ(W_if x[t] + W_hf h[t−1] + b_f)",
+                   "o": "o[t] = σ(W_io x[t] + W_ho h[t−1] + b_o)"},
+        update="c[t] = f[t] ⊙ c[t−1] + i[t] ⊙ g[t]      h[t] = o[t] ⊙ tanh(c[t])",
+        states=(("c", N_("cell state c[t]")), ("h", N_("hidden state h[t]")))),
+    "GRU": CellView(
+        gates=("r", "z"),
+        equations={"r": "r[t] = σ(W_ir x[t] + b_ir + W_hr h[t−1] + b_hr)",
+                   "z": "z[t] = σ(W_iz x[t] + b_iz + W_hz h[t−1] + b_hz)"},
+        update="n[t] = tanh(W_in x[t] + b_in + r[t] ⊙ (W_hn h[t−1] + b_hn))      "
+               "h[t] = (1 − z[t]) ⊙ n[t] + z[t] ⊙ h[t−1]",
+        states=(("n", N_("candidate n[t]")), ("h", N_("hidden state h[t]")))),
 }
-GATE_COLORS = {"i": "#2b8a3e", "f": "#c92a2a", "o": "#1864ab", "g": "#e67700"}
+GATE_COLORS = {"i": "#2b8a3e", "f": "#c92a2a", "o": "#1864ab", "g": "#e67700",
+               "r": "#c92a2a", "z": "#1864ab"}
 FORCED_COLOR = "#d9480f"
+
+
+def _state(trace, name: str) -> torch.Tensor:
+    """A state panel's values: the trace's c or h, or a gate such as the GRU's candidate n."""
+    return getattr(trace, name) if name in ("c", "h") else trace.gates[name]
 
 
 def describe_force(value: float) -> str:
@@ -245,10 +274,13 @@ def describe_force(value: float) -> str:
 
 class GatePanel:
     """The gate explorer's figure, made once and then updated in place (fast enough to follow
-    a click): the LSTM equations with the forced terms marked, the input, the gates i f o,
-    c[t] and h[t] of one unit — the forced run solid, the learned run faint beside it."""
+    a click): the cell's equations with the forced terms marked, the input, the gates (LSTM
+    i f o, GRU r z) and two states (LSTM c and h, GRU n and h) of one unit — the forced run
+    solid, the learned run faint beside it."""
 
-    def __init__(self, steps: int, input_names: Sequence[str], figsize=(10, 8.6)):
+    def __init__(self, steps: int, input_names: Sequence[str], figsize=(10, 8.6),
+                 kind: str = "LSTM"):
+        self.view = view = CELL_VIEWS[kind]
         with plt.rc_context(style()):
             self.figure = plt.figure(figsize=figsize, layout="constrained")
             plt.close(self.figure)
@@ -260,10 +292,9 @@ class GatePanel:
             self.equations = {
                 gate: ax_eq.text(0.0, 0.95 - 0.22 * row, "", transform=ax_eq.transAxes,
                                  va="top", fontsize=11)
-                for row, gate in enumerate("ifo")}
-            ax_eq.text(0.0, 0.95 - 0.22 * 3, "c[t] = f[t] ⊙ c[t−1] + i[t] ⊙ g[t]      "
-                       "h[t] = o[t] ⊙ tanh(c[t])", transform=ax_eq.transAxes, va="top",
-                       fontsize=11)
+                for row, gate in enumerate(view.gates)}
+            ax_eq.text(0.0, 0.95 - 0.22 * len(view.gates), view.update,
+                       transform=ax_eq.transAxes, va="top", fontsize=11)
             self.title = ax_eq.text(1.0, 0.95, "", transform=ax_eq.transAxes, va="top",
                                     ha="right", fontsize=11, color="#555555")
             self.input_image = ax_x.imshow(np.zeros((len(input_names), steps)), aspect="auto",
@@ -273,7 +304,7 @@ class GatePanel:
             ax_x.grid(False)
             ax_x.set_ylabel(_("input x[t]"))
             self.gate_lines, self.gate_learned = {}, {}
-            for gate in "ifo":
+            for gate in view.gates:
                 (self.gate_learned[gate],) = ax_g.plot(t, np.zeros(steps), color=GATE_COLORS[gate],
                                                        lw=1, alpha=0.3, ls="--")
                 (self.gate_lines[gate],) = ax_g.plot(t, np.zeros(steps), color=GATE_COLORS[gate],
@@ -282,8 +313,8 @@ class GatePanel:
             ax_g.set_ylabel(_("gates"))
             ax_g.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=10)
             self.state_lines, self.state_learned = {}, {}
-            for name, ax, label in (("c", ax_c, _("cell state c[t]")),
-                                    ("h", ax_h, _("hidden state h[t]"))):
+            for (name, label), ax in zip(view.states, (ax_c, ax_h), strict=True):
+                label = _(label)
                 (self.state_learned[name],) = ax.plot(t, np.zeros(steps), color="black", lw=1.2,
                                                       alpha=0.35, ls="--", label=_("learned"))
                 (self.state_lines[name],) = ax.plot(t, np.zeros(steps), color=COLORS["h"], lw=2.2,
@@ -291,7 +322,7 @@ class GatePanel:
                 ax.axhline(0, color="black", lw=0.6)
                 ax.set_ylabel(label)
             ax_h.legend(loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=9)
-            self.axes = {"x": ax_x, "gates": ax_g, "c": ax_c, "h": ax_h}
+            self.axes = {"x": ax_x, "gates": ax_g, view.states[0][0]: ax_c, "h": ax_h}
             ax_h.set_xlabel(_("time step t"))
             self._backgrounds: dict = {}  # y-limits and input -> the drawn background (a few)
             for ax in (ax_x, ax_g, ax_c):
@@ -306,7 +337,7 @@ class GatePanel:
         run (each tensor (T, H)); ``forced``: the constant each forced gate was given.
         """
         self.input_image.set_data(_numpy(x).T)
-        for gate in "ifo":
+        for gate in self.view.gates:
             self.gate_lines[gate].set_ydata(_numpy(trace.gates[gate][:, unit]))
             self.gate_learned[gate].set_ydata(_numpy(learned.gates[gate][:, unit]))
             if gate in forced:
@@ -315,11 +346,11 @@ class GatePanel:
                 self.equations[gate].set_color(FORCED_COLOR)
                 self.equations[gate].set_fontweight("bold")
             else:
-                self.equations[gate].set_text(LSTM_EQUATIONS[gate])
+                self.equations[gate].set_text(self.view.equations[gate])
                 self.equations[gate].set_color("black")
                 self.equations[gate].set_fontweight("normal")
-        for name in "ch":
-            ours, reference = getattr(trace, name)[:, unit], getattr(learned, name)[:, unit]
+        for name, _label in self.view.states:
+            ours, reference = _state(trace, name)[:, unit], _state(learned, name)[:, unit]
             self.state_lines[name].set_ydata(_numpy(ours))
             self.state_learned[name].set_ydata(_numpy(reference))
             top = max(float(np.abs(_numpy(ours)).max()), float(np.abs(_numpy(reference)).max()))
@@ -366,11 +397,12 @@ class GatePanel:
         return buffer.getvalue()
 
 
-def lstm_gates(x: torch.Tensor, trace, learned, forced: Mapping[str, float], unit: int = 0,
-               input_names: Sequence[str] | None = None, title: str = "") -> Figure:
-    """The gate explorer's figure, drawn once (see :class:`GatePanel`)."""
+def gates(x: torch.Tensor, trace, learned, forced: Mapping[str, float], unit: int = 0,
+          input_names: Sequence[str] | None = None, title: str = "",
+          kind: str = "LSTM") -> Figure:
+    """The gate explorer's figure for an LSTM or a GRU, drawn once (see :class:`GatePanel`)."""
     names = input_names or [f"x{k + 1}" for k in range(x.shape[-1])]
-    return GatePanel(len(x), names).update(x, trace, learned, forced, unit, title)
+    return GatePanel(len(x), names, kind=kind).update(x, trace, learned, forced, unit, title)
 
 
 def state_heatmap(trace, symbols: str, unit: int | None = None,

@@ -235,7 +235,7 @@ class SequenceExplorer(Explorer):
         return W.VBox([W.HBox([preset, text]), output])
 
 
-# --- Chapter 2: the LSTM gate explorer -------------------------------------------------------
+# --- Chapters 2 and 3: the gate explorer (LSTM and GRU) --------------------------------------
 
 #: the lecture's scenarios: what each preset forces (gates not named stay learned)
 LSTM_PRESETS: dict[str, dict[str, float]] = {
@@ -246,7 +246,15 @@ LSTM_PRESETS: dict[str, dict[str, float]] = {
     N_("keep memory"): {"f": 1.0, "i": 0.0},
     N_("write memory"): {"f": 0.0, "i": 1.0},
 }
-GATE_NAMES = {"i": N_("input gate i"), "f": N_("forget gate f"), "o": N_("output gate o")}
+GRU_PRESETS: dict[str, dict[str, float]] = {
+    N_("all learned"): {},
+    N_("freeze"): {"z": 1.0},  # h[t] = h[t-1]: the state never changes
+    N_("overwrite"): {"z": 0.0},  # h[t] = n[t]: the old state is replaced every step
+    N_("ignore the past"): {"r": 0.0},  # the candidate is computed from x[t] alone
+}
+PRESETS = {"LSTM": LSTM_PRESETS, "GRU": GRU_PRESETS}
+GATE_NAMES = {"i": N_("input gate i"), "f": N_("forget gate f"), "o": N_("output gate o"),
+              "r": N_("reset gate r"), "z": N_("update gate z")}
 MODES = {"learned": N_("learned"), "open": N_("open (1)"), "shut": N_("shut (0)"),
          "value": N_("value")}
 
@@ -277,27 +285,33 @@ def lstm_example(name: str):
 
 
 class GateExplorer(Explorer):
-    """Force an LSTM's input, forget and output gates open, shut or to any value, and watch
-    c[t] and h[t] respond, the learned run drawn faintly beside the forced one."""
+    """Force the gates of an LSTM (input, forget, output) or a GRU (reset, update) open, shut
+    or to any value, and watch the states respond, the learned run drawn faintly beside the
+    forced one."""
 
     name = "gates"
 
-    def __init__(self, example: str | torch.nn.LSTM = "memory", x: torch.Tensor | None = None,
+    def __init__(self, example: str | torch.nn.Module = "memory", x: torch.Tensor | None = None,
                  input_names: list[str] | None = None, state=None):
         if isinstance(example, str):
             super().__init__(example=example)
-            self.lstm, self.x, self.input_names, self.state, self.first_unit = \
+            self.module, self.x, self.input_names, self.state, self.first_unit = \
                 lstm_example(example)
         else:  # the learner's own LSTM: live only (the HTML build cannot rebuild it)
             super().__init__()
             if x is None:
                 raise ValueError(_("Give the input sequence too: GateExplorer(lstm, x) with x "
                                    "shaped (T, input_size)."))
-            self.lstm, self.x, self.state, self.first_unit = example, x, state, 0
+            self.module, self.x, self.state, self.first_unit = example, x, state, 0
             self.input_names = input_names or [f"x{k + 1}" for k in range(x.shape[-1])]
-        cells.kind_of(self.lstm)  # a clear error for anything but a one-layer nn.LSTM
+        self.kind = cells.kind_of(self.module)  # a clear error for a module it cannot explain
+        if self.kind not in PRESETS:
+            raise ValueError(_("The gate explorer needs an nn.LSTM or nn.GRU; a plain RNN has "
+                               "no gates to force."))
+        self.presets_by_name = PRESETS[self.kind]
+        self.gates = plots.CELL_VIEWS[self.kind].gates
         with torch.no_grad():
-            self.learned = cells.run(self.lstm, self.x, self.state)
+            self.learned = cells.run(self.module, self.x, self.state)
         self.panel: plots.GatePanel | None = None
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
@@ -308,22 +322,22 @@ class GateExplorer(Explorer):
 
     def run(self, force: dict[str, float]) -> cells.Trace:
         with torch.no_grad():
-            return cells.run(self.lstm, self.x, self.state, force=force or None)
+            return cells.run(self.module, self.x, self.state, force=force or None)
 
     def controls(self) -> list[Control]:
-        names = list(LSTM_PRESETS)
+        names = list(self.presets_by_name)
         return [Control("preset", N_("preset"), names, 0, names)]
 
     def figure(self, preset: str = "all learned", unit: int | None = None) -> Figure:
-        force = LSTM_PRESETS[preset]
+        force = self.presets_by_name[preset]
         unit = self.first_unit if unit is None else unit
-        return plots.lstm_gates(self.x, self.run(force), self.learned, force, unit,
-                                self.input_names, title=_(preset))
+        return plots.gates(self.x, self.run(force), self.learned, force, unit,
+                           self.input_names, title=_(preset), kind=self.kind)
 
     def draw(self, force: dict[str, float], unit: int = 0, title: str = "") -> bytes:
         """Update the persistent figure and return it as PNG (what each click costs)."""
         if self.panel is None:
-            self.panel = plots.GatePanel(len(self.x), self.input_names)
+            self.panel = plots.GatePanel(len(self.x), self.input_names, kind=self.kind)
         self.panel.update(self.x, self.run(force), self.learned, force, unit, title)
         return self.panel.render_png(dpi=80)
 
@@ -335,13 +349,13 @@ class GateExplorer(Explorer):
                                          # label beside the buttons, not above them
                                          layout=W.Layout(display="flex", flex_flow="row",
                                                          align_items="center"))
-                      for g in "ifo"}
+                      for g in self.gates}
         self.sliders = {g: W.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, disabled=True,
                                          continuous_update=False, layout=W.Layout(width="220px"))
-                        for g in "ifo"}
+                        for g in self.gates}
         self.presets = {name: W.Button(description=_(name), layout=W.Layout(width="auto"))
-                        for name in LSTM_PRESETS}
-        hidden = self.lstm.hidden_size
+                        for name in self.presets_by_name}
+        hidden = self.module.hidden_size
         self.unit = W.Dropdown(options=list(range(hidden)), value=self.first_unit,
                                description=_("unit"),
                                layout=W.Layout(width="160px", display="" if hidden > 1 else "none"))
@@ -363,19 +377,19 @@ class GateExplorer(Explorer):
         def apply(name: str):
             self.busy = True
             for g, mode in self.modes.items():
-                value = LSTM_PRESETS[name].get(g)
+                value = self.presets_by_name[name].get(g)
                 mode.value = "learned" if value is None else ("open" if value == 1 else "shut")
             self.busy = False
             redraw()
 
-        for g in "ifo":
+        for g in self.gates:
             self.modes[g].observe(redraw, "value")
             self.sliders[g].observe(redraw, "value")
         self.unit.observe(redraw, "value")
         for name, button in self.presets.items():
             button.on_click(lambda _button, name=name: apply(name))
         redraw()
-        rows = [W.HBox([self.modes[g], self.sliders[g]]) for g in "ifo"]
+        rows = [W.HBox([self.modes[g], self.sliders[g]]) for g in self.gates]
         presets = W.HBox([W.Label(_("presets:")), *self.presets.values(), self.unit],
                          layout=W.Layout(flex_flow="row wrap"))
         return W.VBox([*rows, presets, self.image])
