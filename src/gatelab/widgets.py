@@ -53,8 +53,9 @@ class Explorer:
         super().__init_subclass__(**kwargs)
         Explorer.registry[cls.name] = cls
 
-    def __init__(self, **args: Any):
+    def __init__(self, rebuildable: bool = True, **args: Any):
         self.args = args  # JSON-able: the HTML build makes the same explorer from them
+        self.rebuildable = rebuildable  # False: made from objects the HTML build cannot remake
         self._widget: W.Widget | None = None
 
     def controls(self) -> list[Control]:
@@ -74,7 +75,8 @@ class Explorer:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
-        bundle[SPEC_MIMETYPE] = {"explorer": self.name, "args": self.args}
+        if self.rebuildable:
+            bundle[SPEC_MIMETYPE] = {"explorer": self.name, "args": self.args}
         return bundle
 
     @staticmethod
@@ -297,8 +299,8 @@ class GateExplorer(Explorer):
             super().__init__(example=example)
             self.module, self.x, self.input_names, self.state, self.first_unit = \
                 lstm_example(example)
-        else:  # the learner's own LSTM: live only (the HTML build cannot rebuild it)
-            super().__init__()
+        else:  # the learner's own LSTM or GRU: live only (the HTML build cannot rebuild it)
+            super().__init__(rebuildable=False)
             if x is None:
                 raise ValueError(_("Give the input sequence too: GateExplorer(lstm, x) with x "
                                    "shaped (T, input_size)."))
@@ -313,12 +315,6 @@ class GateExplorer(Explorer):
         with torch.no_grad():
             self.learned = cells.run(self.module, self.x, self.state)
         self.panel: plots.GatePanel | None = None
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        bundle = super()._repr_mimebundle_(include=include, exclude=exclude)
-        if not self.args:
-            bundle.pop(SPEC_MIMETYPE)
-        return bundle
 
     def run(self, force: dict[str, float]) -> cells.Trace:
         with torch.no_grad():

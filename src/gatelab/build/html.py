@@ -35,10 +35,10 @@ from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from .. import i18n
+from ..widgets import SPEC_MIMETYPE as EXPLORER_MIMETYPE  # what an explorer's output carries
 from .catalogs import MISSING_CLASS, NOTEBOOKS, ROOT, STALE_CLASS, split_paragraphs, translatable
 from .notebooks import EXECUTED, read
 
-EXPLORER_MIMETYPE = "application/vnd.gatelab.explorer+json"
 WIDGET_MIMETYPE = "application/vnd.jupyter.widget-view+json"
 #: colours kept when an explorer's frames are turned into palette PNGs; matplotlib draws flat
 #: colours, so 64 keep the anti-aliased edges looking smooth
