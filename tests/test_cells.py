@@ -128,10 +128,24 @@ def test_gru_is_not_chos_form():
     x, h = torch.randn(1, 2), torch.randn(1, 3)
     w_in, w_hn = gru.weight_ih_l0[6:], gru.weight_hh_l0[6:]
     b_in, b_hn = gru.bias_ih_l0[6:], gru.bias_hh_l0[6:]
-    _, gates = cells.gru_cell(x, h, gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0,
-                              gru.bias_hh_l0)
+    weights = (gru.weight_ih_l0, gru.weight_hh_l0, gru.bias_ih_l0, gru.bias_hh_l0)
+    _, gates = cells.gru_cell(x, h, *weights)
+    _, cho = cells.gru_cell(x, h, *weights, reset_after=False)
     cho_n = torch.tanh(x @ w_in.T + b_in + (gates["r"] * h) @ w_hn.T + b_hn)
+    torch.testing.assert_close(cho["n"], cho_n)
+    torch.testing.assert_close(cho["r"], gates["r"])
     assert not torch.allclose(gates["n"], cho_n, atol=1e-4)
+
+
+def test_run_in_chos_form_differs_from_the_module():
+    torch.manual_seed(6)
+    gru = nn.GRU(2, 3)
+    x = torch.randn(7, 2, 2)
+    out, _ = gru(x)
+    assert (cells.run(gru, x).h - out).abs().max() < 1e-6
+    assert (cells.run(gru, x, reset_after=False).h - out).abs().max() > 1e-3
+    with pytest.raises(ValueError, match="Cho"):
+        cells.run(nn.LSTM(2, 3), x, reset_after=False)
 
 
 @pytest.mark.parametrize(("module", "force", "message"), [

@@ -77,7 +77,8 @@ def lstm_cell(x: Tensor, h: Tensor, c: Tensor, weight_ih: Tensor, weight_hh: Ten
 
 def gru_cell(x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh: Tensor,
              bias_ih: Tensor | None, bias_hh: Tensor | None,
-             force: Mapping[str, Tensor] | None = None) -> tuple[Tensor, dict[str, Tensor]]:
+             force: Mapping[str, Tensor] | None = None,
+             reset_after: bool = True) -> tuple[Tensor, dict[str, Tensor]]:
     """One GRU step in PyTorch's form, with any gate replaced by a forced value.
 
         r = σ(W_ir x + b_ir + W_hr h + b_hr)            reset gate
@@ -85,8 +86,10 @@ def gru_cell(x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh: Tensor,
         n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))   candidate
         h' = (1 − z) ⊙ n + z ⊙ h
 
-    Cho et al. (2014) put the reset gate inside the product, tanh(W x + U (r ⊙ h)); PyTorch
-    (like cuDNN) applies it after U h. The two are different functions of the same weights.
+    Cho et al. (2014) put the reset gate inside the product, before the weights:
+    n = tanh(W_in x + b_in + W_hn (r ⊙ h) + b_hn). PyTorch (like cuDNN) applies it after them.
+    The two are different functions of the same weights; ``reset_after=False`` computes Cho's
+    (the name Keras uses for the same choice).
     """
     gi = _linear(x, weight_ih, bias_ih)  # (B, 3H)
     gh = _linear(h, weight_hh, bias_hh)  # (B, 3H)
@@ -95,7 +98,12 @@ def gru_cell(x: Tensor, h: Tensor, weight_ih: Tensor, weight_hh: Tensor,
     force = force or {}
     r = force["r"].expand_as(i_r) if "r" in force else torch.sigmoid(i_r + h_r)
     z = force["z"].expand_as(i_z) if "z" in force else torch.sigmoid(i_z + h_z)
-    n = force["n"].expand_as(i_n) if "n" in force else torch.tanh(i_n + r * h_n)
+    if reset_after:  # PyTorch: r ⊙ (W_hn h + b_hn)
+        past = r * h_n
+    else:  # Cho et al.: W_hn (r ⊙ h) + b_hn
+        H = h.shape[-1]
+        past = _linear(r * h, weight_hh[2 * H:], None if bias_hh is None else bias_hh[2 * H:])
+    n = force["n"].expand_as(i_n) if "n" in force else torch.tanh(i_n + past)
     h = (1 - z) * n + z * h
     return h, {"r": r, "z": z, "n": n}
 
@@ -124,16 +132,21 @@ def kind_of(module: nn.Module) -> str:
 
 
 def run(module: nn.Module, x: Tensor, state: Tensor | tuple[Tensor, Tensor] | None = None,
-        force: Mapping[str, float | Tensor] | None = None) -> Trace:
+        force: Mapping[str, float | Tensor] | None = None, reset_after: bool = True) -> Trace:
     """Run ``module`` over ``x`` one step at a time and return a :class:`Trace`.
 
     ``x`` and ``state`` are what the module itself takes (``batch_first`` is honoured; ``state``
     is ``h0`` for RNN and GRU, ``(h0, c0)`` for LSTM; zeros when omitted). ``force`` maps a
     gate name to the value that replaces that gate's activation at every step: a number, or a
     tensor that broadcasts to the trace's layout (e.g. (T, 1, 1) for a per-step schedule).
+    For a GRU, ``reset_after=False`` runs the same weights in Cho et al.'s (2014) form instead of
+    PyTorch's (see :func:`gru_cell`); the result then differs from the module's.
     """
     kind, xs, h0, c0, forced = _prepare(module, x, state, force)
-    hs, cs, gate_steps = _unroll(kind, module, xs, h0, c0, forced)
+    if not reset_after and kind != "GRU":
+        raise ValueError(_("reset_after=False chooses Cho et al.'s form of the GRU; {kind} has "
+                           "no reset gate.").format(kind=kind))
+    hs, cs, gate_steps = _unroll(kind, module, xs, h0, c0, forced, reset_after)
     unbatched = x.dim() == 2
 
     def layout(steps: list[Tensor]) -> Tensor:  # T tensors (B, H) -> the module's output layout
@@ -200,7 +213,7 @@ def _prepare(module: nn.Module, x: Tensor, state, force):
 
 
 def _unroll(kind: str, module: nn.Module, xs: Tensor, h: Tensor, c: Tensor | None,
-            forced: dict[str, Tensor]):
+            forced: dict[str, Tensor], reset_after: bool = True):
     """The loop over time. Returns lists of T tensors (B, H): h, c (LSTM) and each gate."""
     w = (module.weight_ih_l0, module.weight_hh_l0,
          module.bias_ih_l0 if module.bias else None, module.bias_hh_l0 if module.bias else None)
@@ -213,7 +226,7 @@ def _unroll(kind: str, module: nn.Module, xs: Tensor, h: Tensor, c: Tensor | Non
             h, c, gates = lstm_cell(xs[t], h, c, *w, force_t)
             cs.append(c)
         else:
-            h, gates = gru_cell(xs[t], h, *w, force_t)
+            h, gates = gru_cell(xs[t], h, *w, force_t, reset_after)
         hs.append(h)
         for k, v in gates.items():
             gate_steps[k].append(v)

@@ -62,12 +62,18 @@ def load_state(name: str) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     return state, record
 
 
-def temporal_order_lstm() -> tuple[models.SequenceClassifier, tasks.TemporalOrder]:
-    """The trained temporal-order LSTM and the task it was trained on (same level and seed)."""
-    state, record = load_state("temporal_order_lstm")
+def temporal_order(kind: str = "LSTM") -> tuple[models.SequenceClassifier, tasks.TemporalOrder]:
+    """A shipped temporal-order classifier ("RNN", "LSTM" or "GRU") and the task it was trained
+    on (same level and seed)."""
+    state, record = load_state(f"temporal_order_{kind.lower()}")
     arch = record["architecture"]
     model = models.SequenceClassifier(arch["kind"], arch["input_size"], arch["hidden_size"],
                                       arch["num_classes"])
     model.load_state_dict(state)
     model.eval()
     return model, tasks.TemporalOrder(record["task"]["level"], seed=record["task"]["seed"])
+
+
+def temporal_order_lstm() -> tuple[models.SequenceClassifier, tasks.TemporalOrder]:
+    """The trained temporal-order LSTM (Chapter 2) and its task."""
+    return temporal_order("LSTM")

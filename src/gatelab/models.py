@@ -102,6 +102,30 @@ def memory_cell(sharpness: float = 16.0) -> nn.LSTM:
     return lstm
 
 
+def gru_memory_cell(sharpness: float = 16.0) -> nn.GRU:
+    """A hand-built GRU with one unit that adds each written value to what it holds. Its input
+    has two channels, x = (value, write):
+
+        r = σ(s/2)                     the reset gate stays open: the candidate sees the past
+        z = σ(−s·write + s/2)          keep h, except while writing
+        n = tanh(2·value + r ⊙ h)      the candidate: the value added to the old state
+        h' = (1 − z) ⊙ n + z ⊙ h
+
+    so h[t] holds, squashed by tanh, the sum of what was written. A GRU has no output gate:
+    h[t] is its memory and its output at once. Every weight is set by hand; nothing is trained.
+    """
+    gru = nn.GRU(2, 1)
+    s = sharpness
+    with torch.no_grad():
+        for p in gru.parameters():
+            p.zero_()
+        # rows in PyTorch's order: r, z, n; columns: value, write
+        gru.weight_ih_l0.copy_(torch.tensor([[0.0, 0.0], [0.0, -s], [2.0, 0.0]]))
+        gru.bias_ih_l0.copy_(torch.tensor([s / 2, s / 2, 0.0]))
+        gru.weight_hh_l0.copy_(torch.tensor([[0.0], [0.0], [1.0]]))
+    return gru
+
+
 class SequenceClassifier(nn.Module):
     """Read a sequence with an RNN, LSTM or GRU and classify it from the last hidden state.
 
@@ -118,6 +142,25 @@ class SequenceClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out, _state = self.rnn(x)  # (B, T, H)
         return self.head(out[:, -1])  # (B, C)
+
+
+class Tagger(nn.Module):
+    """Read a stream with an RNN, LSTM or GRU and classify every step (the echo task).
+
+    x (B, T, I) batch-first and an optional state -> scores (B, T, C) and the new state, so that
+    the state can be carried from one chunk of a long stream to the next.
+    """
+
+    def __init__(self, kind: str, input_size: int, hidden_size: int, num_classes: int):
+        super().__init__()
+        layers = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
+        self.kind = kind
+        self.rnn = layers[kind](input_size, hidden_size, batch_first=True)
+        self.head = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, x: torch.Tensor, state=None):
+        out, state = self.rnn(x, state)  # (B, T, H)
+        return self.head(out), state  # (B, T, C)
 
 
 class TextClassifier(nn.Module):

@@ -35,12 +35,35 @@ def epoch(number: int, losses: Sequence[float]) -> None:
 
 
 def race(histories: dict, target: float = 0.95) -> None:
-    """Print how each trained model did: final held-out accuracy, seconds, time to ``target``."""
-    print(_("model     accuracy   seconds   seconds to {target:.0%}").format(target=target))
+    """Print how each trained model did: final held-out accuracy, seconds, and the steps and
+    seconds it took to reach ``target`` ("never" if it did not)."""
+    print(_("model     accuracy   seconds   steps to {target:.0%}   seconds to {target:.0%}")
+          .format(target=target))
+    never = _("never")
     for name, history in histories.items():
-        reached = history.time_to(target)
-        shown = f"{reached:8.1f}" if reached is not None else "       " + _("never")
-        print(f"{name:8}  {history.final:8.1%}  {history.seconds[-1]:8.1f}  {shown}")
+        steps, seconds = history.steps_to(target), history.time_to(target)
+        steps = f"{steps:11d}" if steps is not None else f"{never:>11}"
+        seconds = f"{seconds:13.1f}" if seconds is not None else f"{never:>13}"
+        print(f"{name:8}  {history.final:8.1%}  {history.seconds[-1]:8.1f}  {steps}  {seconds}")
+
+
+def _relative(header: str, values: dict[str, float], form: str) -> None:
+    """A table of one measurement per model, with each value's ratio to the first model's."""
+    first_name, first = next(iter(values.items()))
+    print(f"{_('model'):8}  {header:>18}  " + _("× {name}").format(name=first_name))
+    for name, value in values.items():
+        print(f"{name:8}  {value:{form}}  {value / first:6.2f}")
+
+
+def parameters(**modules: torch.nn.Module) -> None:
+    """Print each module's parameter count and its ratio to the first module's."""
+    counts = {name: sum(p.numel() for p in m.parameters()) for name, m in modules.items()}
+    _relative(_("parameters"), counts, "18,d")
+
+
+def step_times(**seconds: float) -> None:
+    """Print milliseconds per forward + backward pass and each one's ratio to the first."""
+    _relative(_("ms per step"), {name: s * 1000 for name, s in seconds.items()}, "18.1f")
 
 
 def shapes(**tensors: torch.Tensor) -> None:

@@ -32,6 +32,23 @@ class History:
                 return sec
         return None
 
+    def record(self, step: int, accuracy: float, started: float,
+               progress: Callable[[int, float], None] | None, until: float | None) -> bool:
+        """Note one evaluation (wall time since ``started``), report it; True: stop training."""
+        self.steps.append(step)
+        self.accuracy.append(accuracy)
+        self.seconds.append(time.perf_counter() - started)
+        if progress:
+            progress(step, accuracy)
+        return until is not None and accuracy >= until
+
+    def steps_to(self, target: float) -> int | None:
+        """Training steps until the held-out accuracy first reached ``target``; None if never."""
+        for acc, step in zip(self.accuracy, self.steps, strict=True):
+            if acc >= target:
+                return step
+        return None
+
 
 @torch.no_grad()
 def accuracy(model: nn.Module, task: tasks.TemporalOrder) -> float:
@@ -47,10 +64,12 @@ def accuracy(model: nn.Module, task: tasks.TemporalOrder) -> float:
 
 def fit(model: nn.Module, task: tasks.TemporalOrder, steps: int = 500, batch_size: int = 32,
         lr: float = 1e-2, evaluate_every: int = 25, max_norm: float = 1.0,
-        progress: Callable[[int, float], None] | None = None) -> History:
+        progress: Callable[[int, float], None] | None = None,
+        until: float | None = None) -> History:
     """Train a sequence classifier with Adam and gradient clipping; evaluate on the held-out
     set every ``evaluate_every`` steps. ``progress(step, accuracy)`` is called at each
-    evaluation (a progress bar, a print)."""
+    evaluation (a progress bar, a print). With ``until``, stop at the first evaluation whose
+    accuracy reaches it."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history, started = History(), time.perf_counter()
     for step in range(1, steps + 1):
@@ -61,12 +80,58 @@ def fit(model: nn.Module, task: tasks.TemporalOrder, steps: int = 500, batch_siz
         nn.utils.clip_grad_norm_(model.parameters(), max_norm)
         optimizer.step()
         if step % evaluate_every == 0 or step == steps:
-            history.steps.append(step)
-            history.accuracy.append(accuracy(model, task))
-            history.seconds.append(time.perf_counter() - started)
-            if progress:
-                progress(step, history.accuracy[-1])
+            if history.record(step, accuracy(model, task), started, progress, until):
+                break
     return history
+
+
+@torch.no_grad()
+def echo_accuracy(model: nn.Module, task: tasks.Echo) -> float:
+    """Share of the held-out stream's steps where a tagger answers the bit from ``delay`` steps
+    before (the first ``delay`` steps, with nothing to echo, are not counted)."""
+    model.eval()
+    x, y = task.test_set()
+    guess = model(x)[0].argmax(-1)
+    model.train()
+    counted = y >= 0
+    return (guess[counted] == y[counted]).float().mean().item()
+
+
+def fit_echo(model: nn.Module, task: tasks.Echo, steps: int = 300, batch_size: int = 32,
+             chunk_length: int = 20, lr: float = 1e-2, evaluate_every: int = 25,
+             max_norm: float = 1.0, progress: Callable[[int, float], None] | None = None,
+             until: float | None = None) -> History:
+    """Train a tagger on the echo task with truncated BPTT: each step is the next chunk of the
+    same streams, and the hidden state is carried over, detached, so the gradient stops at the
+    chunk's start while the memory does not. Evaluated, reported and stopped like :func:`fit`."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history, started, state = History(), time.perf_counter(), None
+    for step, (x, y) in enumerate(task.stream(batch_size, chunk_length, steps), start=1):
+        scores, state = model(x, state)
+        state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+        loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), y.reshape(-1), ignore_index=-1)
+        optimizer.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        optimizer.step()
+        if step % evaluate_every == 0 or step == steps:
+            if history.record(step, echo_accuracy(model, task), started, progress, until):
+                break
+    return history
+
+
+def step_time(module: nn.Module, x: torch.Tensor, repeats: int = 10) -> float:
+    """Median seconds for one forward and backward pass of ``module`` over ``x`` (after one
+    untimed warm-up pass): what a training step costs on this machine, without the optimizer."""
+    times = []
+    for attempt in range(repeats + 1):
+        module.zero_grad()
+        started = time.perf_counter()
+        out, _state = module(x)
+        out.sum().backward()
+        if attempt:
+            times.append(time.perf_counter() - started)
+    return sorted(times)[len(times) // 2]
 
 
 def fit_text(model: nn.Module, data: tasks.Sentences, epochs: int = 30, batch_size: int = 16,
@@ -104,23 +169,25 @@ def fit_text(model: nn.Module, data: tasks.Sentences, epochs: int = 30, batch_si
 
 @torch.no_grad()
 def memory_unit(model: nn.Module, task: tasks.TemporalOrder) -> tuple[int, float]:
-    """The LSTM unit whose cell state best remembers the first relevant symbol (X or Y).
+    """The unit whose memory best holds the first relevant symbol (X or Y): the cell state of
+    an LSTM, the hidden state of a GRU or RNN.
 
-    For every held-out sequence, the cell state of each unit is averaged over the steps
-    between the two relevant symbols; the unit whose average differs most (in standard
-    deviations) between sequences starting with X and with Y is the memory. Returns the unit
-    and that separation.
+    For every held-out sequence, that state of each unit is averaged over the steps between
+    the two relevant symbols; the unit whose average differs most (in standard deviations)
+    between sequences starting with X and with Y is the memory. Returns the unit and that
+    separation.
     """
     from . import cells
 
     gaps, first_is_x = [], []
     for x, y in task.test_set():
         trace = cells.run(model.rnn, x)  # (B, T, H) batch-first
+        memory = trace.h if trace.c is None else trace.c
         symbols = x.argmax(-1)  # (B, T)
         relevant = symbols >= task.SYMBOLS.index("X")
         for b in range(len(y)):
             t1, t2 = torch.nonzero(relevant[b]).flatten().tolist()
-            gaps.append(trace.c[b, t1:t2].mean(0))
+            gaps.append(memory[b, t1:t2].mean(0))
             first_is_x.append(bool(y[b] < 2))  # Q, R start with X
     gaps, first_is_x = torch.stack(gaps), torch.tensor(first_is_x)
     difference = gaps[first_is_x].mean(0) - gaps[~first_is_x].mean(0)

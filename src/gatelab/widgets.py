@@ -20,7 +20,7 @@ import torch
 from IPython.display import Image, display
 from matplotlib.figure import Figure
 
-from . import cells, i18n, models, plots
+from . import cells, i18n, models, plots, tasks
 from .i18n import N_, _
 
 SPEC_MIMETYPE = "application/vnd.gatelab.explorer+json"
@@ -261,29 +261,53 @@ MODES = {"learned": N_("learned"), "open": N_("open (1)"), "shut": N_("shut (0)"
          "value": N_("value")}
 
 
-def lstm_example(name: str):
-    """A named LSTM and what the explorer runs it on: (module, x (T, I), input channel names,
-    initial state (h0, c0) or None, the unit to show first).
+def _memory_example():
+    """The hand-built LSTM memory cell, starting with 0.5 already stored."""
+    state = (torch.zeros(1, 1), torch.full((1, 1), 0.5))  # unbatched: (1, H) each
+    return (models.memory_cell(), tasks.store_and_recall(), [_("value"), _("write"), _("read")],
+            state, 0)
 
-    "memory": the hand-built memory cell (:func:`gatelab.models.memory_cell`), starting with
-    0.5 already stored, so that keeping, resetting and writing all show;
-    "temporal-order": the trained temporal-order LSTM from ``data/`` on a held-out sequence.
+
+def _gru_memory_example():
+    """The hand-built GRU memory, starting from h = 0.5, on the same writes (no reads)."""
+    x = tasks.store_and_recall(reads=())[:, :2]  # (value, write)
+    return models.gru_memory_cell(), x, [_("value"), _("write")], torch.full((1, 1), 0.5), 0
+
+
+def _temporal_order_example(kind: str, starting_with_x: bool = False):
+    """A trained temporal-order network on a held-out sequence (the first one, or the first
+    whose first relevant symbol is X), opening on its memory unit."""
+    from . import checkpoints, train
+
+    classifier, task = checkpoints.temporal_order(kind)
+    unit, _separation = train.memory_unit(classifier, task)  # the unit worth watching
+    x, y = task.test_set()[0]
+    chosen = int(torch.nonzero(y < 2)[0]) if starting_with_x else 0  # classes Q, R: X first
+    return classifier.rnn, x[chosen], list(task.SYMBOLS), None, unit
+
+
+#: the explorer's named examples: the HTML build re-creates them by name
+EXAMPLES: dict[str, Callable[[], tuple]] = {
+    "memory": _memory_example,
+    "temporal-order": lambda: _temporal_order_example("LSTM"),
+    "gru-memory": _gru_memory_example,
+    "gru-temporal-order": lambda: _temporal_order_example("GRU", starting_with_x=True),
+}
+
+
+def load_example(name: str):
+    """A named LSTM or GRU and what the explorer runs it on: (module, x (T, I), input channel
+    names, initial state or None, the unit to show first).
+
+    "memory" and "gru-memory": the hand-built memory cells (:func:`gatelab.models.memory_cell`,
+    :func:`gatelab.models.gru_memory_cell`), starting with 0.5 already stored, so that keeping,
+    resetting and writing all show; "temporal-order" and "gru-temporal-order": the trained
+    temporal-order LSTM or GRU from ``data/`` on a held-out sequence.
     """
-    from . import checkpoints, tasks
-
-    if name == "memory":
-        state = (torch.zeros(1, 1), torch.full((1, 1), 0.5))  # unbatched: (1, H) each
-        return (models.memory_cell(), tasks.store_and_recall(),
-                [_("value"), _("write"), _("read")], state, 0)
-    if name == "temporal-order":
-        from . import train
-
-        classifier, task = checkpoints.temporal_order_lstm()
-        unit, _separation = train.memory_unit(classifier, task)  # the unit worth watching
-        x, _y = task.test_set()[0]
-        return classifier.rnn, x[0], list(task.SYMBOLS), None, unit
-    raise ValueError(_("Unknown example {name!r}; choose \"memory\" or \"temporal-order\".")
-                     .format(name=name))
+    if name not in EXAMPLES:
+        raise ValueError(_("Unknown example {name!r}; choose one of: {names}.")
+                         .format(name=name, names=", ".join(f'"{n}"' for n in EXAMPLES)))
+    return EXAMPLES[name]()
 
 
 class GateExplorer(Explorer):
@@ -298,7 +322,7 @@ class GateExplorer(Explorer):
         if isinstance(example, str):
             super().__init__(example=example)
             self.module, self.x, self.input_names, self.state, self.first_unit = \
-                lstm_example(example)
+                load_example(example)
         else:  # the learner's own LSTM or GRU: live only (the HTML build cannot rebuild it)
             super().__init__(rebuildable=False)
             if x is None:
