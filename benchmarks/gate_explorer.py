@@ -1,12 +1,14 @@
-"""How long one click of the LSTM gate explorer takes, measured inside a real Jupyter kernel.
+"""How long one click of the gate explorer takes, for an LSTM and a GRU, measured inside a real
+Jupyter kernel.
 
-Run:  .venv/bin/python benchmarks/gate_explorer.py [--clicks N] [--full-renders M]
+Run:  .venv/bin/python benchmarks/gate_explorer.py [--cell lstm|gru|both] [--clicks N]
+                                                   [--full-renders M]
 
-Starts a "python3" kernel (jupyter_client), builds ``GateExplorer(torch.nn.LSTM(8, 8), x)``
-with x of shape (T=100, I=8) there, displays its widget (so every change goes out over a
-widget comm, as in a notebook), then clicks: sets a gate's ToggleButtons to the next mode
-(shut → open → learned → value) round the gates i, f, o, and every fifth click presses a preset
-button. The explorer's observers run synchronously in the kernel, so the time around one
+For each cell, starts a "python3" kernel (jupyter_client), builds
+``GateExplorer(torch.nn.LSTM(8, 8), x)`` (or ``nn.GRU(8, 8)``) with x of shape (T=100, I=8) there,
+displays its widget (so every change goes out over a widget comm, as in a notebook), then clicks:
+sets a gate's ToggleButtons to the next mode (shut → open → learned → value) round the gates
+(i, f, o for the LSTM; r, z for the GRU), and every fifth click presses a preset button. The explorer's observers run synchronously in the kernel, so the time around one
 assignment (or ``button.click()``) is the time until ``explorer.image.value`` holds the new PNG.
 For comparison it also times a brand-new figure per change (``plots.gates`` +
 ``widgets.figure_png``), which is what the explorer would cost without blitting.
@@ -30,7 +32,7 @@ from jupyter_client import KernelManager
 
 MARKER = "GATELAB_BENCH_JSON "
 
-# Runs in the kernel after a line setting CLICKS and FULL_RENDERS.
+# Runs in the kernel after lines setting CELL, CLICKS and FULL_RENDERS.
 KERNEL_CODE = textwrap.dedent('''
     import json, os, platform, time
 
@@ -41,11 +43,11 @@ KERNEL_CODE = textwrap.dedent('''
     from gatelab import plots, widgets
 
     torch.manual_seed(0)
-    lstm = torch.nn.LSTM(8, 8)
+    module = getattr(torch.nn, CELL)(8, 8)
     x = torch.randn(100, 8)  # unbatched: (T, I)
 
     start = time.perf_counter()
-    explorer = widgets.GateExplorer(lstm, x)
+    explorer = widgets.GateExplorer(module, x)
     display(explorer)  # builds the widget and opens its comms, as a notebook cell would
     build_ms = (time.perf_counter() - start) * 1000
 
@@ -74,7 +76,7 @@ KERNEL_CODE = textwrap.dedent('''
             button.click()
             ms = (time.perf_counter() - start) * 1000
         else:
-            gate = "ifo"[k % 3]
+            gate = explorer.gates[k % len(explorer.gates)]
             mode = next_mode(gate)
             kind, what = "mode", f"{gate}={mode}"
             start = time.perf_counter()
@@ -95,7 +97,8 @@ KERNEL_CODE = textwrap.dedent('''
         start = time.perf_counter()
         png = widgets.figure_png(plots.gates(explorer.x, explorer.run(force),
                                                   explorer.learned, force, 0,
-                                                  explorer.input_names), dpi=80)
+                                                  explorer.input_names, kind=explorer.kind),
+                                         dpi=80)
         full.append((time.perf_counter() - start) * 1000)
 
     cpu = "unknown"
@@ -105,7 +108,7 @@ KERNEL_CODE = textwrap.dedent('''
                 cpu = line.split(":", 1)[1].strip()
                 break
     print("GATELAB_BENCH_JSON " + json.dumps({
-        "build_ms": build_ms, "clicks": clicks, "unchanged": unchanged, "full_ms": full,
+        "cell": CELL, "build_ms": build_ms, "clicks": clicks, "unchanged": unchanged, "full_ms": full,
         "png_bytes": len(explorer.image.value), "full_png_bytes": len(png),
         "machine": {"nproc": len(os.sched_getaffinity(0)), "cpu": cpu,
                     "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
@@ -174,7 +177,7 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"machine: {machine['nproc']} CPUs ({machine['cpu']}), python {machine['python']}, "
           f"torch {machine['torch']} ({machine['torch_threads']} threads), "
           f"matplotlib {machine['matplotlib']} (kernel backend {machine['backend']})")
-    print(f"explorer: LSTM(8, 8), T = 100; PNG {result['png_bytes'] / 1024:.0f} KiB per click; "
+    print(f"explorer: {result['cell']}(8, 8), T = 100; PNG {result['png_bytes'] / 1024:.0f} KiB per click; "
           f"build + display {result['build_ms']:.0f} ms")
     print()
     print(f"{'milliseconds from click to new image':<38}{'n':>6}{'p50':>9}{'p95':>9}{'max':>9}")
@@ -192,22 +195,27 @@ def print_report(result: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--cell", choices=["lstm", "gru", "both"], default="both",
+                        help="which explorer to time (default both)")
     parser.add_argument("--clicks", type=int, default=200, help="clicks to time (default 200)")
     parser.add_argument("--full-renders", type=int, default=30,
                         help="brand-new figures to time for comparison (default 30)")
     args = parser.parse_args(argv)
     if args.clicks < 2:
         parser.error("--clicks must be at least 2")
-    code = f"CLICKS = {args.clicks}\nFULL_RENDERS = {args.full_renders}\n" + KERNEL_CODE
-    started = time.perf_counter()
-    result = run_in_kernel(code, timeout=60 + 2 * args.clicks + 5 * args.full_renders)
-    print_report(result)
-    print(f"(whole run {time.perf_counter() - started:.0f} s, kernel start included)")
-    if result["unchanged"]:
-        print(f"ERROR: the image did not change after clicks {result['unchanged']}, although "
-              "the forced run did", file=sys.stderr)
-        return 1
-    return 0
+    failed = False
+    for cell in (["LSTM", "GRU"] if args.cell == "both" else [args.cell.upper()]):
+        code = (f"CELL = {cell!r}\nCLICKS = {args.clicks}\nFULL_RENDERS = {args.full_renders}\n"
+                + KERNEL_CODE)
+        started = time.perf_counter()
+        result = run_in_kernel(code, timeout=60 + 2 * args.clicks + 5 * args.full_renders)
+        print_report(result)
+        print(f"(whole run {time.perf_counter() - started:.0f} s, kernel start included)\n")
+        if result["unchanged"]:
+            print(f"ERROR: {cell}: the image did not change after clicks {result['unchanged']}, "
+                  "although the forced run did", file=sys.stderr)
+            failed = True
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

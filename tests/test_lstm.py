@@ -135,7 +135,7 @@ def test_missing_checkpoint_says_how_to_restore_it(copied_data):
 def test_checkpoint_records_are_complete():
     for name, record in checkpoints.index().items():
         assert set(record) >= {"file", "sha256", "architecture", "task", "training", "accuracy",
-                               "seconds", "script"}, name
+                               "seconds", "history", "script"}, name
     assert checkpoints.index()["temporal_order_lstm"]["accuracy"] >= 0.95
 
 

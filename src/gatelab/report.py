@@ -42,15 +42,16 @@ def race(histories: dict, target: float = 0.95) -> None:
     never = _("never")
     for name, history in histories.items():
         steps, seconds = history.steps_to(target), history.time_to(target)
-        steps = f"{steps:11d}" if steps is not None else f"{never:>11}"
-        seconds = f"{seconds:13.1f}" if seconds is not None else f"{never:>13}"
+        steps = f"{steps:13d}" if steps is not None else f"{never:>13}"
+        seconds = f"{seconds:15.1f}" if seconds is not None else f"{never:>15}"
         print(f"{name:8}  {history.final:8.1%}  {history.seconds[-1]:8.1f}  {steps}  {seconds}")
 
 
 def _relative(header: str, values: dict[str, float], form: str) -> None:
     """A table of one measurement per model, with each value's ratio to the first model's."""
     first_name, first = next(iter(values.items()))
-    print(f"{_('model'):8}  {header:>18}  " + _("× {name}").format(name=first_name))
+    model, ratio = _("model"), _("× {name}").format(name=first_name)
+    print(f"{model:8}  {header:>18}  {ratio}")
     for name, value in values.items():
         print(f"{name:8}  {value:{form}}  {value / first:6.2f}")
 
