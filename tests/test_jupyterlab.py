@@ -1,10 +1,12 @@
-"""The Bengali LSTM chapter in a real JupyterLab, driven by headless Chromium.
+"""The Bengali LSTM chapter and the Hindi GRU chapter in a real JupyterLab, driven by headless
+Chromium.
 
 Starts JupyterLab on 127.0.0.1 (no token, no news, no update check, settings of its own),
-opens the notebook, runs all cells from the Run menu, then clicks "shut (0)" of the gate
-explorer's forget gate and checks that the live widget draws a new figure: what a learner does,
-through the real widget comms. No cell may show an error. The screenshot goes to
-build/screenshots/jupyterlab_bn_02_lstm.png for a person to look at.
+opens a notebook, runs all cells from the Run menu, then clicks "shut (0)" of a gate in the
+first gate explorer (the LSTM's forget gate, the GRU's update gate) and checks that the live
+widget draws a new figure: what a learner does, through the real widget comms. No cell may show
+an error. The screenshots go to build/screenshots/jupyterlab_{lang}_{chapter}.png for a person
+to look at.
 """
 
 from __future__ import annotations
@@ -31,16 +33,12 @@ from gatelab.i18n import gettext
 
 pytestmark = pytest.mark.browser
 
-#: the notebook under test, relative to the server's root directory (NOTEBOOKS)
-NOTEBOOK = Path("bn") / "02_lstm.ipynb"
-LANG = "bn"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 JUPYTER = Path(sys.executable).with_name("jupyter")
-SCREENSHOT = ROOT / "build" / "screenshots" / f"jupyterlab_{LANG}_{NOTEBOOK.stem}.png"
 START_TIMEOUT_S = 90  # the server answering, the page loaded, the kernel ready
-# Run All Cells of the chapter (it trains small networks): ~15 s alone on 2 cores, but minutes
+# Run All Cells of a chapter (they train small networks): 15-45 s alone on 2 cores, but minutes
 # beside other torch processes (make test runs nbval's kernels at the same time)
 RUN_TIMEOUT_S = 600
 REDRAW_TIMEOUT_S = 15  # one click of the explorer
@@ -52,6 +50,26 @@ LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
                                                      "checkForUpdates": False},
 }
+
+
+@dataclass(frozen=True)
+class Case:
+    """A notebook under test and the gate to shut in its first explorer."""
+
+    lang: str
+    chapter: str
+    gate: str  # the gate's English label (GATE_NAMES), found on the page in ``lang``
+
+    @property
+    def notebook(self) -> Path:  # relative to the server's root directory (NOTEBOOKS)
+        return Path(self.lang) / f"{self.chapter}.ipynb"
+
+    @property
+    def screenshot(self) -> Path:
+        return ROOT / "build" / "screenshots" / f"jupyterlab_{self.lang}_{self.chapter}.png"
+
+
+CASES = [Case("bn", "02_lstm", "forget gate f"), Case("hi", "03_gru", "update gate z")]
 
 
 @dataclass
@@ -76,17 +94,18 @@ def _request(url: str, method: str = "GET", timeout: float = 5) -> bytes:
         return response.read()
 
 
-def _ensure_notebook() -> Path:
-    """The .ipynb under test, written from its .md when missing or older (like `make notebooks`)."""
-    notebook = NOTEBOOKS / NOTEBOOK
-    source = notebook.with_suffix(".md")
-    if source.exists() and (not notebook.exists()
-                            or notebook.stat().st_mtime < source.stat().st_mtime):
-        subprocess.run([sys.executable, "-m", "gatelab.build", "notebooks", "--lang", LANG],
-                       check=True, cwd=ROOT)
-    if not notebook.exists():
-        pytest.fail(f"{notebook} is missing and there is no {source.name} to make it from")
-    return notebook
+def _ensure_notebooks() -> None:
+    """The .ipynb under test, written from their .md when missing or older (like `make
+    notebooks`)."""
+    for case in CASES:
+        notebook = NOTEBOOKS / case.notebook
+        source = notebook.with_suffix(".md")
+        if source.exists() and (not notebook.exists()
+                                or notebook.stat().st_mtime < source.stat().st_mtime):
+            subprocess.run([sys.executable, "-m", "gatelab.build", "notebooks", "--lang",
+                            case.lang], check=True, cwd=ROOT)
+        if not notebook.exists():
+            pytest.fail(f"{notebook} is missing and there is no {source.name} to make it from")
 
 
 def _write_settings(directory: Path) -> None:
@@ -131,7 +150,7 @@ def _stop(lab: Lab) -> None:
 def lab(tmp_path_factory) -> Iterator[Lab]:
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt install chromium)")
-    _ensure_notebook()
+    _ensure_notebooks()
     home = tmp_path_factory.mktemp("jupyterlab")
     _write_settings(home / "user-settings")
     port = _free_port()
@@ -234,24 +253,26 @@ def _error_outputs(page) -> list[str]:
 
 
 @contextlib.contextmanager
-def _screenshot_on_failure(page) -> Iterator[None]:
+def _screenshot_on_failure(page, screenshot: Path) -> Iterator[None]:
     """On failure, keep what the page showed next to the screenshot a passing run makes."""
     try:
         yield
     except BaseException:
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOT.with_name(SCREENSHOT.stem + "_failed.png")))
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot.with_name(screenshot.stem + "_failed.png")))
         raise
 
 
-def test_gate_explorer_in_jupyterlab(lab: Lab, page: Watched) -> None:
-    with _screenshot_on_failure(page.page):
-        _check_gate_explorer(lab, page)
+@pytest.mark.parametrize("case", CASES, ids=lambda case: f"{case.lang}-{case.chapter}")
+def test_gate_explorer_in_jupyterlab(lab: Lab, page: Watched, case: Case) -> None:
+    with _screenshot_on_failure(page.page, case.screenshot):
+        _check_gate_explorer(lab, page, case)
 
 
-def _check_gate_explorer(lab: Lab, page: Watched) -> None:
+def _check_gate_explorer(lab: Lab, page: Watched, case: Case) -> None:
     browser_page = page.page
-    browser_page.goto(f"{lab.url}lab/tree/{NOTEBOOK.as_posix()}", wait_until="domcontentloaded")
+    browser_page.goto(f"{lab.url}lab/tree/{case.notebook.as_posix()}",
+                      wait_until="domcontentloaded")
     browser_page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(
         timeout=START_TIMEOUT_S * 1000)
     # fold the file browser away: the notebook gets the width, the screenshot the explorer
@@ -261,28 +282,28 @@ def _check_gate_explorer(lab: Lab, page: Watched) -> None:
     prompts = _wait_until_run(browser_page)
     assert _error_outputs(browser_page) == []
     code_cells = sum(cell["cell_type"] == "code" for cell in json.loads(
-        (NOTEBOOKS / NOTEBOOK).read_text(encoding="utf-8"))["cells"])
+        (NOTEBOOKS / case.notebook).read_text(encoding="utf-8"))["cells"])
     assert len(prompts) == code_cells, "not every cell is in the page"
     not_run = [i for i, p in enumerate(prompts) if not any(c.isdigit() for c in p)]
     assert not_run == [], f"code cells {not_run} did not run: {prompts}"
 
-    # the forget gate's row of the (first) gate explorer, found by its translated labels
+    # the gate's row of the (first) gate explorer, found by its translated labels
     row = browser_page.locator(".widget-toggle-buttons").filter(
         has=browser_page.locator(".widget-label").get_by_text(
-            gettext("forget gate f", lang=LANG), exact=True)).first
+            gettext(case.gate, lang=case.lang), exact=True)).first
     explorer = row.locator("xpath=ancestor::div[contains(@class, 'widget-vbox')][1]")
     image = explorer.locator("img.widget-image")
     image.scroll_into_view_if_needed()
     before = image.get_attribute("src")
     assert before, "the explorer shows no image"
-    row.locator("button").get_by_text(gettext("shut (0)", lang=LANG), exact=True).click()
+    row.locator("button").get_by_text(gettext("shut (0)", lang=case.lang), exact=True).click()
     assert _new_src(browser_page, image, before) != before
 
     assert _error_outputs(browser_page) == []
     # the whole explorer in the picture: its controls at the top of the notebook's view
     explorer.evaluate("element => element.scrollIntoView({block: 'start'})")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    browser_page.screenshot(path=str(SCREENSHOT))
+    case.screenshot.parent.mkdir(parents=True, exist_ok=True)
+    browser_page.screenshot(path=str(case.screenshot))
     assert page.outside == [], f"the page tried to load {page.outside}"
     assert page.errors == [], f"script errors: {page.errors}"
 

@@ -13,6 +13,7 @@ import pytest
 from nbformat import v4
 from PIL import Image
 
+from gatelab import widgets
 from gatelab.build import html as site
 from gatelab.build.catalogs import split_paragraphs
 
@@ -112,6 +113,10 @@ def notebook(markdown: str, lang: str) -> nbformat.NotebookNode:
         v4.new_output("display_data", data={
             "application/vnd.jupyter.widget-view+json": {"model_id": "m2", "version_major": 2},
             "text/plain": "VBox()"}),
+        v4.new_output("display_data", data={
+            "application/vnd.jupyter.widget-view+json": {"model_id": "m3", "version_major": 2},
+            "text/plain": "HBox(children=(IntProgress(value=0, description='GRU 0'),))"},
+            metadata=widgets.PROGRESS_METADATA),
         v4.new_output("error", ename="ValueError", evalue="bad input",
                       traceback=["\x1b[0;31mValueError\x1b[0m: bad input"]),
     ]
@@ -165,7 +170,8 @@ def test_code_and_outputs(english_page):
     assert "UserWarning" not in english_page  # stderr chatter dropped
     assert "ValueError: bad input" in english_page and "\x1b" not in english_page
     assert english_page.count("data:image/png;base64,") >= 2  # the figure, the explorer frame
-    assert "This interactive figure needs a running notebook." in english_page
+    assert english_page.count("This interactive figure needs a running notebook.") == 1
+    assert "GRU 0" not in english_page  # a progress bar is left out: its run's table says more
 
 
 def test_explorer_frames_and_controls(english_page):

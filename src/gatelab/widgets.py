@@ -24,6 +24,9 @@ from . import cells, i18n, models, plots, tasks
 from .i18n import N_, _
 
 SPEC_MIMETYPE = "application/vnd.gatelab.explorer+json"
+#: display metadata of a training run's progress bar: the HTML lesson leaves it out (the
+#: table the run prints says what it reached)
+PROGRESS_METADATA = {"gatelab": "progress"}
 
 
 def figure_png(fig: Figure, dpi: int = 90) -> bytes:
@@ -422,7 +425,7 @@ class Progress:
         self.bar = W.IntProgress(value=0, min=0, max=total, description=label,
                                  layout=W.Layout(width="420px"))
         self.text = W.Label("")
-        display(W.HBox([self.bar, self.text]))
+        display(W.HBox([self.bar, self.text]), metadata=PROGRESS_METADATA)
 
     def __call__(self, step: int, value: float) -> None:
         self.bar.value = step

@@ -35,6 +35,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
 from .. import i18n
+from ..widgets import PROGRESS_METADATA
 from ..widgets import SPEC_MIMETYPE as EXPLORER_MIMETYPE  # what an explorer's output carries
 from .catalogs import MISSING_CLASS, NOTEBOOKS, ROOT, STALE_CLASS, split_paragraphs, translatable
 from .notebooks import EXECUTED, read
@@ -346,6 +347,8 @@ def render_bundle(data: Mapping, metadata: Mapping, ctx: Context) -> str:
     if EXPLORER_MIMETYPE in data:
         spec = data[EXPLORER_MIMETYPE]
         return render_explorer(spec if isinstance(spec, dict) else json.loads(spec), ctx)
+    if WIDGET_MIMETYPE in data and PROGRESS_METADATA.items() <= metadata.items():
+        return ""  # a training run's progress bar: its results are printed below it
     if WIDGET_MIMETYPE in data:
         note = _("This interactive figure needs a running notebook.", ctx.lang)
         return f'<p class="note widget-note">{html.escape(note)}</p>'
