@@ -15,3 +15,15 @@ os.environ["GATELAB_WARNINGS"] = "error"
 # 0.4 s alone took 100 s with every process spinning up a thread per core).
 os.environ["OMP_NUM_THREADS"] = "1"
 os.environ["MKL_NUM_THREADS"] = "1"
+
+
+import pytest  # noqa: E402 (after the environment above, which the imports below must see)
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """Every test leaves the package speaking English, whatever language it switched to."""
+    yield
+    import gatelab
+
+    gatelab.use("en")

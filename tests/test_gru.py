@@ -6,14 +6,7 @@ import math
 import pytest
 import torch
 
-import gatelab
 from gatelab import cells, checkpoints, models, report, tasks, train, widgets
-
-
-@pytest.fixture(autouse=True)
-def english_afterwards():
-    yield
-    gatelab.use("en")
 
 
 @pytest.fixture(scope="module")

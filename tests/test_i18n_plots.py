@@ -15,12 +15,6 @@ from gatelab import fonts, i18n, models, plots, widgets
 from gatelab.build import catalogs
 
 
-@pytest.fixture(autouse=True)
-def english_afterwards():
-    yield
-    gatelab.use("en")
-
-
 def test_unknown_language_lists_the_available_ones():
     with pytest.raises(gatelab.LanguageError, match='"en" \\(English\\), "bn" \\(বাংলা\\), "hi" \\(हिन्दी\\)'):
         gatelab.use("fr")

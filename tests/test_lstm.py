@@ -11,12 +11,6 @@ import gatelab
 from gatelab import cells, checkpoints, i18n, models, plots, tasks, train, widgets
 
 
-@pytest.fixture(autouse=True)
-def english_afterwards():
-    yield
-    gatelab.use("en")
-
-
 @pytest.fixture(scope="module")
 def memory():
     return widgets.GateExplorer("memory")

@@ -126,11 +126,8 @@ def gru_memory_cell(sharpness: float = 16.0) -> nn.GRU:
     return gru
 
 
-class SequenceClassifier(nn.Module):
-    """Read a sequence with an RNN, LSTM or GRU and classify it from the last hidden state.
-
-    x (B, T, I) batch-first -> class scores (B, C).
-    """
+class _RecurrentHead(nn.Module):
+    """An RNN, LSTM or GRU (batch-first) with a linear layer on its hidden states."""
 
     def __init__(self, kind: str, input_size: int, hidden_size: int, num_classes: int):
         super().__init__()
@@ -138,25 +135,25 @@ class SequenceClassifier(nn.Module):
         self.kind = kind
         self.rnn = layers[kind](input_size, hidden_size, batch_first=True)
         self.head = nn.Linear(hidden_size, num_classes)
+
+
+class SequenceClassifier(_RecurrentHead):
+    """Read a sequence with an RNN, LSTM or GRU and classify it from the last hidden state.
+
+    x (B, T, I) batch-first -> class scores (B, C).
+    """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out, _state = self.rnn(x)  # (B, T, H)
         return self.head(out[:, -1])  # (B, C)
 
 
-class Tagger(nn.Module):
+class Tagger(_RecurrentHead):
     """Read a stream with an RNN, LSTM or GRU and classify every step (the echo task).
 
     x (B, T, I) batch-first and an optional state -> scores (B, T, C) and the new state, so that
     the state can be carried from one chunk of a long stream to the next.
     """
-
-    def __init__(self, kind: str, input_size: int, hidden_size: int, num_classes: int):
-        super().__init__()
-        layers = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
-        self.kind = kind
-        self.rnn = layers[kind](input_size, hidden_size, batch_first=True)
-        self.head = nn.Linear(hidden_size, num_classes)
 
     def forward(self, x: torch.Tensor, state=None):
         out, state = self.rnn(x, state)  # (B, T, H)

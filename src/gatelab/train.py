@@ -50,6 +50,15 @@ class History:
         return None
 
 
+def update(model: nn.Module, optimizer: torch.optim.Optimizer, loss: torch.Tensor,
+           max_norm: float = 1.0) -> None:
+    """One training step: the gradient of ``loss``, clipped to ``max_norm``, then the update."""
+    optimizer.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+    optimizer.step()
+
+
 @torch.no_grad()
 def accuracy(model: nn.Module, task: tasks.TemporalOrder) -> float:
     """Accuracy of a sequence classifier on the task's fixed held-out set."""
@@ -74,11 +83,7 @@ def fit(model: nn.Module, task: tasks.TemporalOrder, steps: int = 500, batch_siz
     history, started = History(), time.perf_counter()
     for step in range(1, steps + 1):
         x, y = task.batch(batch_size)
-        loss = F.cross_entropy(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-        optimizer.step()
+        update(model, optimizer, F.cross_entropy(model(x), y), max_norm)
         if step % evaluate_every == 0 or step == steps:
             if history.record(step, accuracy(model, task), started, progress, until):
                 break
@@ -110,10 +115,7 @@ def fit_echo(model: nn.Module, task: tasks.Echo, steps: int = 300, batch_size: i
         scores, state = model(x, state)
         state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
         loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), y.reshape(-1), ignore_index=-1)
-        optimizer.zero_grad()
-        loss.backward()
-        nn.utils.clip_grad_norm_(model.parameters(), max_norm)
-        optimizer.step()
+        update(model, optimizer, loss, max_norm)
         if step % evaluate_every == 0 or step == steps:
             if history.record(step, echo_accuracy(model, task), started, progress, until):
                 break
@@ -149,10 +151,7 @@ def fit_text(model: nn.Module, data: tasks.Sentences, epochs: int = 30, batch_si
         for start in range(0, len(y), batch_size):
             batch = order[start : start + batch_size]
             loss = F.cross_entropy(model(x[batch], lengths[batch]), y[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
+            update(model, optimizer, loss)
             total += loss.item() * len(batch)
         if progress:
             progress(epoch, total / len(y))
