@@ -51,7 +51,7 @@ lessons: editions
 
 test: venv system notebooks
 	$(VENV)/bin/ruff check src tests scripts benchmarks
-	$(VENV)/bin/pytest -n auto --dist loadfile tests --nbval-lax notebooks
+	$(VENV)/bin/pytest -n auto --dist loadfile tests --nbval-lax --nbval-cell-timeout=600 notebooks
 
 clean:
 	rm -rf site build notebooks/*/*.ipynb

@@ -271,8 +271,10 @@ def test_gate_explorer_in_jupyterlab(lab: Lab, page: Watched, case: Case) -> Non
 
 def _check_gate_explorer(lab: Lab, page: Watched, case: Case) -> None:
     browser_page = page.page
-    browser_page.goto(f"{lab.url}lab/tree/{case.notebook.as_posix()}",
-                      wait_until="domcontentloaded")
+    # a workspace of its own: the layout the previous case left (file browser folded) is not
+    # carried over
+    browser_page.goto(f"{lab.url}lab/workspaces/{case.lang}-{case.chapter}/tree/"
+                      f"{case.notebook.as_posix()}", wait_until="domcontentloaded")
     browser_page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(
         timeout=START_TIMEOUT_S * 1000)
     # fold the file browser away: the notebook gets the width, the screenshot the explorer
