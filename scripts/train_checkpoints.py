@@ -48,14 +48,13 @@ def make(name: str) -> dict:
     recipe = RECIPES[name]
     arch, task_args, training = recipe["architecture"], recipe["task"], recipe["training"]
     torch.manual_seed(training["seed"])
-    model = models.SequenceClassifier(arch["kind"], arch["input_size"], arch["hidden_size"],
-                                      arch["num_classes"])
+    model = models.SequenceClassifier(**arch)
     task = tasks.TemporalOrder(task_args["level"], seed=task_args["seed"])
     started = time.perf_counter()
     history = train.fit(model, task, steps=training["steps"], batch_size=training["batch_size"],
-              lr=training["lr"], evaluate_every=100,
-              progress=lambda s, a: print(f"{name}: step {s}, accuracy {a:.3f}",
-                                          flush=True))
+                        lr=training["lr"], evaluate_every=100,
+                        progress=lambda s, a: print(f"{name}: step {s}, accuracy {a:.3f}",
+                                                    flush=True))
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     data = buffer.getvalue()

@@ -94,7 +94,7 @@ def test_blitted_figure_matches_a_full_drawing(memory):
 
 
 def test_checkpoint_loads_and_solves_its_task():
-    model, task = checkpoints.temporal_order_lstm()
+    model, task = checkpoints.temporal_order("LSTM")
     record = checkpoints.index()["temporal_order_lstm"]
     assert train.accuracy(model, task) == pytest.approx(record["accuracy"])
     unit, separation = train.memory_unit(model, task)
@@ -115,13 +115,13 @@ def test_altered_checkpoint_is_refused_with_what_to_do(copied_data):
     data[len(data) // 2] ^= 0xFF  # one byte changed
     path.write_bytes(bytes(data))
     with pytest.raises(checkpoints.CheckpointError, match="altered.*git checkout"):
-        checkpoints.temporal_order_lstm()
+        checkpoints.temporal_order("LSTM")
 
 
 def test_missing_checkpoint_says_how_to_restore_it(copied_data):
     (copied_data / "temporal_order_lstm.pt").unlink()
     with pytest.raises(checkpoints.CheckpointError, match="missing.*train_checkpoints.py"):
-        checkpoints.temporal_order_lstm()
+        checkpoints.temporal_order("LSTM")
     with pytest.raises(checkpoints.CheckpointError, match="temporal_order_lstm"):
         checkpoints.load_state("no_such_model")
 

@@ -6,6 +6,7 @@ from a fixed seed, with its sha256 and the accuracy it reached recorded in
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from importlib import resources
 from typing import Any
@@ -56,8 +57,6 @@ def load_state(name: str) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
                                 "`git checkout -- data/{file}`, or make it again with "
                                 "`python scripts/train_checkpoints.py {name}`.")
                               .format(file=record["file"], name=name))
-    import io
-
     state = torch.load(io.BytesIO(data), weights_only=True)
     return state, record
 
@@ -66,14 +65,7 @@ def temporal_order(kind: str = "LSTM") -> tuple[models.SequenceClassifier, tasks
     """A shipped temporal-order classifier ("RNN", "LSTM" or "GRU") and the task it was trained
     on (same level and seed)."""
     state, record = load_state(f"temporal_order_{kind.lower()}")
-    arch = record["architecture"]
-    model = models.SequenceClassifier(arch["kind"], arch["input_size"], arch["hidden_size"],
-                                      arch["num_classes"])
+    model = models.SequenceClassifier(**record["architecture"])
     model.load_state_dict(state)
     model.eval()
     return model, tasks.TemporalOrder(record["task"]["level"], seed=record["task"]["seed"])
-
-
-def temporal_order_lstm() -> tuple[models.SequenceClassifier, tasks.TemporalOrder]:
-    """The trained temporal-order LSTM (Chapter 2) and its task."""
-    return temporal_order("LSTM")

@@ -255,7 +255,6 @@ class Sentences:
     train: dict[str, Tensor]  # x, lengths, y
     test: dict[str, Tensor]  # x, lengths, y
     test_lang: list[str]  # the language of each test row
-    test_text: list[str]  # the text of each test row
 
 
 def read_sentences() -> list[dict[str, str]]:
@@ -285,4 +284,4 @@ def sentences(langs: Sequence[str] = ("en", "bn", "hi")) -> Sentences:
 
     test_rows = [r for r in rows if r["split"] == "test"]
     return Sentences(vocab, labels, encode("train"), encode("test"),
-                     [r["lang"] for r in test_rows], [r["text"] for r in test_rows])
+                     [r["lang"] for r in test_rows])

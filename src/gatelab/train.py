@@ -114,7 +114,8 @@ def fit_echo(model: nn.Module, task: tasks.Echo, steps: int = 300, batch_size: i
     for step, (x, y) in enumerate(task.stream(batch_size, chunk_length, steps), start=1):
         scores, state = model(x, state)
         state = tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
-        loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), y.reshape(-1), ignore_index=-1)
+        loss = F.cross_entropy(scores.reshape(-1, scores.shape[-1]), y.reshape(-1),
+                               ignore_index=-1)  # the first steps have nothing to echo
         update(model, optimizer, loss, max_norm)
         if step % evaluate_every == 0 or step == steps:
             if history.record(step, echo_accuracy(model, task), started, progress, until):
@@ -122,18 +123,23 @@ def fit_echo(model: nn.Module, task: tasks.Echo, steps: int = 300, batch_size: i
     return history
 
 
-def step_time(module: nn.Module, x: torch.Tensor, repeats: int = 10) -> float:
-    """Median seconds for one forward and backward pass of ``module`` over ``x`` (after one
-    untimed warm-up pass): what a training step costs on this machine, without the optimizer."""
-    times = []
-    for attempt in range(repeats + 1):
-        module.zero_grad()
-        started = time.perf_counter()
-        out, _state = module(x)
-        out.sum().backward()
-        if attempt:
-            times.append(time.perf_counter() - started)
-    return sorted(times)[len(times) // 2]
+def step_times(modules: dict[str, nn.Module], x: torch.Tensor,
+               repeats: int = 10) -> dict[str, float]:
+    """For each recurrent module, the median seconds of one forward and backward pass over
+    ``x`` (after one untimed warm-up pass): what a training step costs on this machine,
+    without the optimizer."""
+    medians = {}
+    for name, module in modules.items():
+        times = []
+        for attempt in range(repeats + 1):
+            module.zero_grad()
+            started = time.perf_counter()
+            out, _state = module(x)
+            out.sum().backward()
+            if attempt:
+                times.append(time.perf_counter() - started)
+        medians[name] = sorted(times)[len(times) // 2]
+    return medians
 
 
 def fit_text(model: nn.Module, data: tasks.Sentences, epochs: int = 30, batch_size: int = 16,
