@@ -18,7 +18,7 @@ def test_temporal_order_sequences_follow_the_paper(level):
         assert lv.length[0] <= x.shape[1] <= lv.length[1]
         for row, label in zip(x, y, strict=True):
             text = task.decode(row)
-            assert text[0] == "B" and text[-1] == "E"
+            assert text[0] == "E" and text[-1] == "B"  # start symbol, trigger symbol
             positions = [i for i, ch in enumerate(text) if ch in "XY"]
             assert len(positions) == 2
             t1, t2 = positions
@@ -26,6 +26,24 @@ def test_temporal_order_sequences_follow_the_paper(level):
             assert set(text[1:-1]) - {"X", "Y"} <= set("abcd")
             assert task.CLASSES[int(label)] == {"XX": "Q", "XY": "R", "YX": "S", "YY": "U"}[
                 text[t1] + text[t2]]
+
+
+def test_hard_level_is_the_papers_setting():
+    """Hochreiter & Schmidhuber (1997), experiment 6a: length 100-110, t1 in 10-20, t2 in
+    50-60, every value of each range drawn."""
+    assert tasks.LEVELS["hard"] == tasks.Level(length=(100, 110), t1=(10, 20), t2=(50, 60))
+    task = tasks.TemporalOrder("hard", seed=0, test_size=8)
+    lengths, firsts, seconds = set(), set(), set()
+    for _ in range(60):
+        x, _y = task.batch(32)
+        lengths.add(x.shape[1])
+        symbols = x.argmax(-1)
+        for row in symbols:
+            t1, t2 = torch.nonzero(row >= task.SYMBOLS.index("X")).flatten().tolist()
+            firsts.add(t1)
+            seconds.add(t2)
+    assert lengths == set(range(100, 111))
+    assert firsts == set(range(10, 21)) and seconds == set(range(50, 61))
 
 
 def test_temporal_order_reproducible_and_seeded():

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from .i18n import _
+
 
 def spectral_radius(weight: torch.Tensor) -> float:
     """The largest absolute eigenvalue of a square matrix."""
@@ -126,14 +128,43 @@ def gru_memory_cell(sharpness: float = 16.0) -> nn.GRU:
     return gru
 
 
-class _RecurrentHead(nn.Module):
-    """An RNN, LSTM or GRU (batch-first) with a linear layer on its hidden states."""
+@torch.no_grad()
+def set_forget_bias(lstm: nn.LSTM, value: float = 1.0) -> nn.LSTM:
+    """Start every forget gate of ``lstm`` at sigma(value): b_if = value, b_hf = 0 in each layer.
 
-    def __init__(self, kind: str, input_size: int, hidden_size: int, num_classes: int):
+    PyTorch draws all LSTM biases around 0, so its forget gates start near sigma(0) = 0.5 and
+    halve the memory at every step. Gers, Schmidhuber & Cummins (2000) started them open
+    instead; Jozefowicz, Zaremba & Sutskever (2015) found a bias of 1 closes most of the gap
+    to the GRU. It is the recipe practitioners use (Keras's ``unit_forget_bias``, on by default).
+    """
+    H = lstm.hidden_size
+    for name, bias in lstm.named_parameters():
+        if name.startswith("bias_"):
+            bias[H : 2 * H] = value if name.startswith("bias_ih") else 0.0  # blocks i, f, g, o
+    return lstm
+
+
+class _RecurrentHead(nn.Module):
+    """An RNN, LSTM or GRU (batch-first) with a linear layer on its hidden states.
+
+    ``forget_bias`` (LSTM only): start the forget gates at sigma(forget_bias), see
+    :func:`set_forget_bias`; None keeps PyTorch's default initialisation.
+    """
+
+    def __init__(self, kind: str, input_size: int, hidden_size: int, num_classes: int,
+                 forget_bias: float | None = None):
         super().__init__()
         layers = {"RNN": nn.RNN, "LSTM": nn.LSTM, "GRU": nn.GRU}
+        if kind not in layers:
+            raise ValueError(_("Unknown kind {kind!r}; choose one of {kinds}.")
+                             .format(kind=kind, kinds=", ".join(layers)))
+        if forget_bias is not None and kind != "LSTM":
+            raise ValueError(_("Only an LSTM has a forget gate; leave forget_bias out for a "
+                               "{kind}.").format(kind=kind))
         self.kind = kind
         self.rnn = layers[kind](input_size, hidden_size, batch_first=True)
+        if forget_bias is not None:
+            set_forget_bias(self.rnn, forget_bias)
         self.head = nn.Linear(hidden_size, num_classes)
 
 

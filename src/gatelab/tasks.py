@@ -28,13 +28,15 @@ from .i18n import N_, _
 class Level:
     """Ranges (inclusive) of a temporal-order difficulty level."""
 
-    length: tuple[int, int]  # sequence length, B and E included
-    t1: tuple[int, int]  # position of the first relevant symbol
+    length: tuple[int, int]  # sequence length, E and B included
+    t1: tuple[int, int]  # position of the first relevant symbol (0 is the start symbol E)
     t2: tuple[int, int]  # position of the second relevant symbol
 
 
-#: "hard" is the paper's setting (lengths 100-110, t1 in 10-20, t2 in 50-60); "easy" and
-#: "moderate" are the shorter levels used in NYU's Deep Learning course (Canziani, 2020).
+#: "hard" is the paper's setting exactly (Hochreiter & Schmidhuber 1997, experiment 6a:
+#: length 100-110, t1 in 10-20, t2 in 50-60); "easy" and "moderate" are the shorter levels of
+#: NYU's Deep Learning course (Canziani & LeCun, 2020, notebook 08), which also swaps the start
+#: and end symbols (B ... E); every level here keeps the paper's E ... B.
 LEVELS: dict[str, Level] = {
     "easy": Level(length=(7, 8), t1=(1, 2), t2=(4, 5)),
     "moderate": Level(length=(60, 80), t1=(10, 20), t2=(45, 54)),
@@ -45,10 +47,11 @@ LEVELS: dict[str, Level] = {
 class TemporalOrder:
     """Classify a sequence by the order of two relevant symbols hidden among distractors.
 
-    A sequence starts with B and ends with E; every other position holds a random distractor
-    a, b, c or d, except two positions t1 < t2 that hold X or Y. The class is the pair:
-    Q = XX, R = XY, S = YX, U = YY. Only a network that remembers the first symbol until it
-    sees the second can solve it. Each batch has one length (so no padding is needed).
+    Hochreiter & Schmidhuber (1997), experiment 6a: a sequence starts with E and ends with the
+    trigger symbol B, at which the class is read out; every other position holds a random
+    distractor a, b, c or d, except two positions t1 < t2 that hold X or Y. The class is the
+    pair: Q = XX, R = XY, S = YX, U = YY. Only a network that remembers the first symbol until
+    it sees the second can solve it. Each batch has one length (so no padding is needed).
     """
 
     SYMBOLS = ("a", "b", "c", "d", "B", "E", "X", "Y")
@@ -79,7 +82,7 @@ class TemporalOrder:
         lv = self.level
         T = int(rng.integers(lv.length[0], lv.length[1] + 1))
         seq = rng.integers(0, 4, size=(batch_size, T))  # distractors a-d
-        seq[:, 0], seq[:, -1] = self.SYMBOLS.index("B"), self.SYMBOLS.index("E")
+        seq[:, 0], seq[:, -1] = self.SYMBOLS.index("E"), self.SYMBOLS.index("B")  # start, trigger
         t1 = rng.integers(lv.t1[0], lv.t1[1] + 1, size=batch_size)
         t2 = rng.integers(lv.t2[0], lv.t2[1] + 1, size=batch_size)
         first, second = rng.integers(0, 2, size=batch_size), rng.integers(0, 2, size=batch_size)
@@ -118,7 +121,7 @@ class TemporalOrder:
                 for _length, group in sorted(by_length.items())]
 
     def decode(self, seq: Tensor | np.ndarray) -> str:
-        """Symbols of one sequence as text: indices (T,) or one-hot (T, 8) -> "BacXdYbE"."""
+        """Symbols of one sequence as text: indices (T,) or one-hot (T, 8) -> "EacXdYbB"."""
         seq = torch.as_tensor(seq)
         if seq.dim() == 2:
             seq = seq.argmax(-1)
