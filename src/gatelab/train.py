@@ -199,3 +199,29 @@ def memory_unit(model: nn.Module, task: tasks.TemporalOrder) -> tuple[int, float
     separation = difference.abs() / (gaps.std(0) + 1e-6)
     unit = int(separation.argmax())
     return unit, float(separation[unit])
+
+
+@torch.no_grad()
+def holding_gates(model: nn.Module, task: tasks.TemporalOrder, unit: int) -> dict[str, dict[str, float]]:
+    """How ``unit`` of a trained temporal-order network holds its memory: each gate's mean
+    value (and the candidate's) in that unit between the two relevant symbols, averaged over
+    the held-out sequences whose first relevant symbol is X, and over those where it is Y.
+
+    Returns {"X": {"i": ..., "f": ..., "g": ..., "o": ...}, "Y": {...}} (r, z, n for a GRU).
+    """
+    from . import cells
+
+    sums: dict[str, dict[str, float]] = {"X": {}, "Y": {}}
+    counts = {"X": 0, "Y": 0}
+    for x, y in task.test_set():
+        trace = cells.run(model.rnn, x)  # (B, T, H) batch-first
+        relevant = x.argmax(-1) >= task.SYMBOLS.index("X")
+        for b in range(len(y)):
+            t1, t2 = torch.nonzero(relevant[b]).flatten().tolist()
+            first = "X" if int(y[b]) < 2 else "Y"  # Q, R start with X
+            counts[first] += 1
+            for name, gate in trace.gates.items():
+                value = gate[b, t1 + 1 : t2, unit].mean().item()  # after the first, before the second
+                sums[first][name] = sums[first].get(name, 0.0) + value
+    return {first: {name: total / counts[first] for name, total in gates.items()}
+            for first, gates in sums.items()}
