@@ -17,6 +17,7 @@ from . import models, tasks
 from .i18n import _
 
 INDEX = "checkpoints.json"
+RACES = "races.json"
 
 
 class CheckpointError(RuntimeError):
@@ -30,6 +31,13 @@ def _files():
 def index() -> dict[str, dict[str, Any]]:
     """Everything recorded about every checkpoint: file, sha256, architecture, accuracy, seed."""
     with (_files() / INDEX).open("r", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def races() -> dict[str, Any]:
+    """The races of ``scripts/race_seeds.py`` over many seeds (data/races.json): for each race
+    its task, training and contenders, each with every run and a summary, and the provenance."""
+    with (_files() / RACES).open("r", encoding="utf-8") as f:
         return json.load(f)
 
 

@@ -1,23 +1,46 @@
-"""What the notebooks print, in the learner's language.
+"""What the notebooks show, in the learner's language.
 
-Code cells are the same in every edition; whatever they print goes through these functions,
-whose words come from the package catalog.
+Code cells are the same in every edition; whatever they show goes through these functions,
+whose words come from the package catalog. A result comes back as a :class:`~gatelab.tables.Table`
+(values kept as numbers, formatted when shown), so a cell that ends with
+``report.race(histories)`` shows a real table in JupyterLab and in the HTML lessons, and aligned
+text in a terminal. Training progress (:func:`epoch`) and a text sample (:func:`text_stream`)
+are printed as they come.
+
+Model names are the keys a notebook passes; each goes through the catalog, so a label marked in
+:data:`MODEL_LABELS` is translated, while "RNN", "GRU" and "LSTM" stay as every edition writes them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import torch
 
-from .i18n import _
+from .i18n import N_, _, language_name
+from .tables import Table
+from .train import History
+
+#: labels the chapters give models besides "RNN", "GRU" and "LSTM"; marked here so that the
+#: catalog has them, and translated wherever a table names a model
+MODEL_LABELS: tuple[str, ...] = (N_("LSTM, forget bias 1"),
+                                  N_("RNN, as many parameters as the LSTM"),
+                                  N_("GRU, as many parameters as the LSTM"))
 
 
-def comparison(reference: torch.Tensor, ours: torch.Tensor) -> None:
-    """Print the shape of PyTorch's output and the largest difference from ours."""
+def model_label(name: str) -> str:
+    """A model's name as the tables show it: its translation where the catalog has one."""
+    return _(name) if name else name  # gettext("") would be the catalog's header
+
+
+def comparison(reference: torch.Tensor, ours: torch.Tensor) -> Table:
+    """The shape of PyTorch's output and the largest difference from ours."""
     difference = (ours - reference).abs().max().item()
-    print(_("output shape:"), tuple(reference.shape))
-    print(_("largest difference:"), f"{difference:.3g}")
+    return Table([_("output shape"), _("largest difference")],
+                 [[str(tuple(reference.shape)), difference]], formats=["", ".3g"])
 
 
 def text_stream(text: str, vocab: Sequence[str], columns: torch.Tensor, rows: int = 6) -> None:
@@ -28,69 +51,178 @@ def text_stream(text: str, vocab: Sequence[str], columns: torch.Tensor, rows: in
         print(" | ".join(repr(vocab[i]) for i in row))
 
 
-def epoch(number: int, losses: Sequence[float]) -> None:
-    """Print one line of training progress: the epoch and its mean loss."""
+def epoch(number: int, losses: Sequence[float], held_out: float | None = None) -> None:
+    """Print one line of training progress: the epoch, its mean training loss and, if given,
+    the loss on held-out text."""
     mean = sum(losses) / max(len(losses), 1)
-    print(_("epoch {number}: loss {loss:.2f}").format(number=number, loss=mean))
+    if held_out is None:
+        print(_("epoch {number}: loss {loss:.2f}").format(number=number, loss=mean))
+    else:
+        print(_("epoch {number}: training loss {loss:.2f}, held-out loss {held_out:.2f}")
+              .format(number=number, loss=mean, held_out=held_out))
 
 
-def race(histories: dict, target: float = 0.95) -> None:
-    """Print how each trained model did: final held-out accuracy, seconds, and the steps and
-    seconds it took to reach ``target`` ("never" if it did not)."""
-    print(_("model     accuracy   seconds   steps to {target:.0%}   seconds to {target:.0%}")
-          .format(target=target))
-    never = _("never")
-    for name, history in histories.items():
-        steps, seconds = history.steps_to(target), history.time_to(target)
-        steps = f"{steps:13d}" if steps is not None else f"{never:>13}"
-        seconds = f"{seconds:15.1f}" if seconds is not None else f"{never:>15}"
-        print(f"{name:8}  {history.final:8.1%}  {history.seconds[-1]:8.1f}  {steps}  {seconds}")
+def text_losses(training: float, held_out: float, vocab_size: int) -> Table:
+    """A character model's loss and perplexity (e^loss) on its training text and on held-out
+    text, and a note with those of blind guessing (every character equally likely)."""
+    rows = [[_("training text"), training, math.exp(training)],
+            [_("held-out text"), held_out, math.exp(held_out)]]
+    note = _("Guessing blindly among the {v} characters: loss {loss:.2f}, perplexity {v}.")
+    return Table([_("text"), _("loss per character"), _("perplexity")], rows,
+                 formats=["", ".2f", ".1f"],
+                 notes=[note.format(v=vocab_size, loss=math.log(vocab_size))])
 
 
-def _relative(header: str, values: dict[str, float], form: str) -> None:
-    """A table of one measurement per model, with each value's ratio to the first model's."""
+# --- races ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reached:
+    """How many runs of one model reached an accuracy, and how fast the typical one did."""
+
+    runs: int  # runs of the model
+    reached: int  # runs whose held-out accuracy reached the target at some evaluation
+    steps: float | None  # median training steps to the target over those runs; None if none
+    seconds: float | None  # median seconds to the target over the same runs
+
+
+def reached(runs: Sequence[History], target: float = 0.95) -> Reached:
+    """Count the ``runs`` that reached ``target`` and take the median steps and seconds to it."""
+    steps = [s for s in (h.steps_to(target) for h in runs) if s is not None]
+    seconds = [s for s in (h.time_to(target) for h in runs) if s is not None]
+    if not steps:
+        return Reached(len(runs), 0, None, None)
+    return Reached(len(runs), len(steps), statistics.median(steps), statistics.median(seconds))
+
+
+def _summary(model: str, result: Reached, target: float) -> str:
+    """One line: how many runs of ``model`` reached ``target``, and in how many steps."""
+    if result.reached == 0:
+        message = _("{model}: none of {runs} runs reached {target:.0%}")
+    elif result.reached == 1:
+        message = _("{model}: {reached} of {runs} runs reached {target:.0%}, after {steps:.0f} "
+                    "steps ({seconds:.1f} s)")
+    else:
+        message = _("{model}: {reached} of {runs} runs reached {target:.0%}, median "
+                    "{steps:.0f} steps ({seconds:.1f} s)")
+    return message.format(model=model, runs=result.runs, reached=result.reached, target=target,
+                          steps=result.steps, seconds=result.seconds)
+
+
+def race(histories: Mapping[str, History | Sequence[History]], target: float = 0.95) -> Table:
+    """How each trained model did: its final held-out accuracy, the seconds it trained, and the
+    training steps and seconds until it first reached ``target`` ("never" if it did not).
+
+    Give one history per model, ``{"RNN": h, "LSTM": h}``, or several runs of each (different
+    seeds), ``{"GRU": [h0, h1, h2], "LSTM": [...]}``: then every run gets a numbered row, and a
+    line under the table says how many runs of each model reached ``target`` and the median
+    steps and seconds they took (see :func:`reached`).
+    """
+    several = any(not isinstance(h, History) for h in histories.values())
+    rows, notes = [], []
+    for name, runs in histories.items():
+        runs = [runs] if isinstance(runs, History) else list(runs)
+        label = model_label(name)
+        for number, h in enumerate(runs, start=1):
+            row = [label, h.final, h.seconds[-1] if h.seconds else 0.0,
+                   h.steps_to(target), h.time_to(target)]
+            rows.append(row[:1] + [number] + row[1:] if several else row)
+        if several:
+            notes.append(_summary(label, reached(runs, target), target))
+    headers = [_("model"), _("held-out accuracy"), _("seconds"),
+               _("steps to {target:.0%}").format(target=target),
+               _("seconds to {target:.0%}").format(target=target)]
+    formats = ["", ".1%", ".1f", "d", ".1f"]
+    if several:
+        headers.insert(1, _("run"))
+        formats.insert(1, "d")
+    return Table(headers, rows, formats=formats, notes=notes, missing=_("never"))
+
+
+# --- sizes and speeds -----------------------------------------------------------------------
+
+
+def _relative(header: str, values: Mapping[str, float], form: str) -> Table:
+    """One measurement per model, with each value's ratio to the first model's."""
     first_name, first = next(iter(values.items()))
-    model, ratio = _("model"), _("× {name}").format(name=first_name)
-    print(f"{model:8}  {header:>18}  {ratio}")
-    for name, value in values.items():
-        print(f"{name:8}  {value:{form}}  {value / first:6.2f}")
+    ratio = _("ratio ({name} = 1)").format(name=model_label(first_name))
+    return Table([_("model"), header, ratio],
+                 [[model_label(name), value, value / first] for name, value in values.items()],
+                 formats=["", form, ".2f"])
 
 
-def parameters(**modules: torch.nn.Module) -> None:
-    """Print each module's parameter count and its ratio to the first module's."""
+def parameters(**modules: torch.nn.Module) -> Table:
+    """Each module's parameter count and its ratio to the first module's."""
     counts = {name: sum(p.numel() for p in m.parameters()) for name, m in modules.items()}
-    _relative(_("parameters"), counts, "18,d")
+    return _relative(_("parameters"), counts, ",d")
 
 
-def step_times(**seconds: float) -> None:
-    """Print milliseconds per forward + backward pass and each one's ratio to the first."""
-    _relative(_("ms per step"), {name: s * 1000 for name, s in seconds.items()}, "18.1f")
+def step_times(**seconds: float) -> Table:
+    """Milliseconds per forward + backward pass, and each one's ratio to the first."""
+    return _relative(_("ms per step"), {name: s * 1000 for name, s in seconds.items()}, ".1f")
 
 
-def shapes(**tensors: torch.Tensor) -> None:
-    """Print the shape of each named tensor: shapes(x=x, output=out, h_n=h_n)."""
-    width = max(len(name) for name in tensors)
-    for name, tensor in tensors.items():
-        print(f"{name:{width}} {tuple(tensor.shape)}")
+def shapes(**tensors: torch.Tensor) -> Table:
+    """The shape of each named tensor: shapes(x=x, output=out, h_n=h_n)."""
+    return Table([_("tensor"), _("shape")],
+                 [[name, str(tuple(tensor.shape))] for name, tensor in tensors.items()])
 
 
-def accuracy_by_language(scores: dict[str, float]) -> None:
-    """Print held-out accuracy per language, then overall."""
-    from .i18n import LANGUAGES
+# --- results of trained models --------------------------------------------------------------
 
+
+def accuracy_by_language(scores: Mapping[str, float]) -> Table:
+    """Accuracy on the training sentences, on the held-out ones, and on the held-out ones of
+    each language (the keys of :func:`gatelab.train.fit_text`'s result)."""
     names = {"train": _("training sentences"), "all": _("held-out, all languages")}
-    for code, value in scores.items():
-        name = names.get(code) or _("held-out, {language}").format(language=LANGUAGES[code])
-        print(f"{name:28} {value:.0%}")
+    rows = [[names.get(code) or _("held-out, {language}").format(language=language_name(code)),
+             value] for code, value in scores.items()]
+    return Table([_("measured on"), _("accuracy")], rows, formats=["", ".0%"])
 
 
-def checkpoints(*names: str) -> None:
-    """Print what the shipped checkpoints reached when they were trained (data/checkpoints.json)."""
+def checkpoints(*names: str) -> Table:
+    """What the shipped checkpoints reached when they were trained (data/checkpoints.json)."""
     from . import checkpoints as shipped
 
     records = shipped.index()
-    print(_("model     level      steps   held-out accuracy   seconds"))
-    for name in names:
-        r = records[name]
-        print(f"{r['architecture']['kind']:8}  {r['task']['level']:9}  {r['training']['steps']:5}"
-              f"   {r['accuracy']:17.1%}   {r['seconds']:7.0f}")
+    rows = [[model_label(r["architecture"]["kind"]), _(r["task"]["level"]), r["training"]["steps"],
+             r["accuracy"], r["seconds"]] for r in (records[name] for name in names)]
+    return Table([_("model"), _("level"), _("steps"), _("held-out accuracy"), _("seconds")],
+                 rows, formats=["", "", "d", ".1%", ".1f"])
+
+
+def committed_race(race: str, *names: str) -> Table:
+    """A race that ``scripts/race_seeds.py`` ran over many seeds (data/races.json): for each
+    model (``names``; default: all), its parameters, how many runs reached the target, and the
+    median and range of their training steps; the provenance is the caption."""
+    from . import checkpoints as shipped
+
+    results = shipped.races()
+    if race not in results["races"]:
+        raise KeyError(_("No recorded race {race!r}; the recorded ones are: {races}.")
+                       .format(race=race, races=", ".join(results["races"])))
+    contenders, about = results["races"][race]["contenders"], results["provenance"]
+    rows = []
+    for name in names or contenders:
+        summary, runs = contenders[name]["summary"], contenders[name]["runs"]
+        span = (None if summary["min_steps"] is None
+                else f"{summary['min_steps']}–{summary['max_steps']}")
+        rows.append([model_label(name), runs[0]["parameters"],
+                     _("{reached} of {runs}").format(**summary), summary["median_steps"], span])
+    target = about["target_accuracy"]
+    caption = _("{script}, {runs} seeds each, PyTorch {torch}, {threads} thread, {date}").format(
+        script=about["script"], runs=len(runs), torch=about["torch"], threads=about["threads"],
+        date=about["date"])
+    return Table([_("model"), _("parameters"), _("runs that reached {target:.0%}").format(target=target),
+                  _("median steps to {target:.0%}").format(target=target),
+                  _("fastest–slowest")],
+                 rows, formats=["", ",d", "", ".0f", ""], caption=caption, missing=_("never"))
+
+
+def holding_gates(means: Mapping[str, Mapping[str, float]]) -> Table:
+    """The gates of a memory unit while it holds the first relevant symbol, by that symbol
+    (what :func:`gatelab.train.holding_gates` returns): one row per symbol, one column a gate."""
+    gates = list(next(iter(means.values())))
+    rows = [[_("first symbol {symbol}").format(symbol=symbol), *(values[g] for g in gates)]
+            for symbol, values in means.items()]
+    return Table([_("sequences"), *gates], rows, formats=["", *[".2f"] * len(gates)])

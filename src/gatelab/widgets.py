@@ -126,7 +126,8 @@ class VanishingExplorer(Explorer):
     """A random tanh RNN whose recurrent weight has the spectral radius the learner sets.
 
     Left: the hidden states over 60 steps; right: how much h_T still depends on each earlier
-    step (the gradient through time), on a log scale. The toggle clips the gradient.
+    step (the gradient through time), on a log scale. The toggle clips the gradient of W_hh at
+    the norm it has for ρ = 1, so that clipping acts only where the gradient explodes.
     """
 
     name = "vanishing"
@@ -277,16 +278,14 @@ def _gru_memory_example():
     return models.gru_memory_cell(), x, [_("value"), _("write")], torch.full((1, 1), 0.5), 0
 
 
-def _temporal_order_example(kind: str, starting_with_x: bool = False):
-    """A trained temporal-order network on a held-out sequence (the first one, or the first
-    whose first relevant symbol is X), opening on its memory unit."""
+def _temporal_order_example(kind: str):
+    """A trained temporal-order network on the first held-out sequence whose first relevant
+    symbol is X (its memory unit visibly switches there), opening on that unit."""
     from . import checkpoints, train
 
     classifier, task = checkpoints.temporal_order(kind)
     unit, _separation = train.memory_unit(classifier, task)  # the unit worth watching
-    x, y = task.test_set()[0]
-    chosen = int(torch.nonzero(y < 2)[0]) if starting_with_x else 0  # classes Q, R: X first
-    return classifier.rnn, x[chosen], list(task.SYMBOLS), None, unit
+    return classifier.rnn, task.held_out_example(first="X"), list(task.SYMBOLS), None, unit
 
 
 #: the explorer's named examples: the HTML build re-creates them by name
@@ -294,7 +293,7 @@ EXAMPLES: dict[str, Callable[[], tuple]] = {
     "memory": _memory_example,
     "temporal-order": lambda: _temporal_order_example("LSTM"),
     "gru-memory": _gru_memory_example,
-    "gru-temporal-order": lambda: _temporal_order_example("GRU", starting_with_x=True),
+    "gru-temporal-order": lambda: _temporal_order_example("GRU"),
 }
 
 
