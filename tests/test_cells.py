@@ -206,3 +206,59 @@ def test_forget_gate_open_keeps_the_gradient():
     learned = cells.gradient_norms(lstm, x)
     carousel = cells.gradient_norms(lstm, x, force={"f": 1.0})
     assert carousel[0] > 100 * learned[0]
+
+
+# --- the learner's usual mistakes: a clear message instead of torch's -----------------------
+
+MISTAKES = [  # module, input, error, what the message must say
+    (lambda: nn.LSTM(3, 4), torch.randn(6, 2, 7), cells.ShapeError,
+     r"LSTM expects inputs shaped \(T, B, 3\) or \(T, 3\): time steps, batch.*got \(6, 2, 7\)"),
+    (lambda: nn.GRU(3, 4, batch_first=True), torch.randn(2, 6, 7), cells.ShapeError,
+     r"\(B, T, 3\) or \(T, 3\): batch, time steps.*got \(2, 6, 7\)"),
+    (lambda: nn.LSTM(3, 4), torch.randn(6, 2, 3, 1), cells.ShapeError, r"got \(6, 2, 3, 1\)"),
+    (lambda: nn.RNN(3, 4), torch.randn(6), cells.ShapeError, r"\(T, B, 3\).*got \(6,\)"),
+    (lambda: nn.RNN(3, 4), torch.ones(6, 2, 3, dtype=torch.long), cells.DtypeError,
+     r"torch\.int64.*torch\.float32.*x\.float\(\)"),
+    (lambda: nn.GRU(3, 4).double(), torch.randn(6, 2, 3), cells.DtypeError,
+     r"torch\.float32.*torch\.float64.*x\.double\(\)"),
+    (lambda: nn.LSTM(3, 4), torch.randn(0, 2, 3), cells.ShapeError,
+     r"\(0, 2, 3\) is empty.*\(T, B, 3\)"),
+    (lambda: nn.GRU(3, 4, batch_first=True), torch.randn(2, 0, 3), cells.ShapeError,
+     r"\(2, 0, 3\) is empty.*\(B, T, 3\)"),
+    (lambda: nn.LSTM(3, 4), [[0.0, 1.0, 0.0]], TypeError, r"torch\.Tensor.*got list"),
+]
+
+
+@pytest.mark.parametrize("explain", [cells.run, cells.gradient_norms])
+@pytest.mark.parametrize(("module", "x", "error", "message"), MISTAKES)
+def test_usual_input_mistakes_get_a_clear_message(explain, module, x, error, message):
+    with pytest.raises(error, match=message) as raised:
+        explain(module(), x)
+    assert isinstance(raised.value, ValueError | TypeError)
+    assert "mat1" not in str(raised.value) and "TensorList" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("module", "x", "error", "message"), MISTAKES)
+def test_input_mistakes_are_told_in_the_learners_language(monkeypatch, module, x, error, message):
+    monkeypatch.setattr(cells, "_", lambda text: f"«{text}»")  # what the catalog would return
+    with pytest.raises(error, match="^«"):
+        cells.run(module(), x)
+
+
+def test_a_state_of_the_wrong_shape_names_the_right_one():
+    lstm = nn.LSTM(3, 4)
+    with pytest.raises(cells.ShapeError, match=r"c0 .*\(1, 2, 4\).*got \(1, 3, 4\)"):
+        cells.run(lstm, torch.randn(5, 2, 3), state=(torch.zeros(1, 2, 4), torch.zeros(1, 3, 4)))
+    with pytest.raises(cells.ShapeError, match=r"h0 .*\(1, 4\)"):
+        cells.run(nn.GRU(3, 4), torch.randn(5, 3), state=torch.zeros(1, 5))
+    trace = cells.run(nn.GRU(3, 4), torch.randn(5, 3), state=torch.zeros(1, 4))  # unbatched
+    assert trace.h.shape == (5, 4)
+
+
+def test_force_must_map_gate_names_to_values():
+    with pytest.raises(TypeError, match=r'force=\{"f": 0.0\}.*got tuple'):
+        cells.run(nn.LSTM(3, 4), torch.randn(5, 2, 3), force=("f", 0.0))
+    with pytest.raises(ValueError, match="no gate 'F'"):  # names are PyTorch's, lower case
+        cells.gradient_norms(nn.LSTM(3, 4), torch.randn(5, 2, 3), force={"F": 0.0})
+    with pytest.raises(ValueError, match=r"'f'.*\[0, 1\].*-0.5"):
+        cells.gradient_norms(nn.LSTM(3, 4), torch.randn(5, 2, 3), force={"f": -0.5})

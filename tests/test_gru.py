@@ -97,12 +97,11 @@ def test_echo_accuracy_skips_steps_with_nothing_to_echo():
     assert train.echo_accuracy(Oracle(), task) == 1.0
 
 
-def test_parameter_counts_are_one_three_four(capsys):
+def test_parameter_counts_are_one_three_four():
     modules = {kind: getattr(torch.nn, kind)(7, 11) for kind in ("RNN", "GRU", "LSTM")}
-    report.parameters(**modules)
-    rows = capsys.readouterr().out.splitlines()[1:]
-    assert [row.split()[-1] for row in rows] == ["1.00", "3.00", "4.00"]
-    assert rows[0].split()[1] == f"{11 * (7 + 11 + 2):,}"
+    rows = report.parameters(**modules).rows
+    assert [row[-1] for row in rows] == [1.0, 3.0, 4.0]
+    assert rows[0][1] == 11 * (7 + 11 + 2)
 
 
 def test_step_time_is_a_median_of_real_passes():
@@ -112,13 +111,11 @@ def test_step_time_is_a_median_of_real_passes():
     assert gru.weight_hh_l0.grad is not None  # the backward pass ran
 
 
-def test_race_reports_steps_and_never(capsys):
-    report.race({"GRU 0": train.History([50, 100], [0.6, 0.97], [1.0, 2.0]),
-                 "LSTM 0": train.History([50], [0.3], [1.5])})
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[1].split() == ["GRU", "0", "97.0%", "2.0", "100", "2.0"]
-    assert lines[2].split()[-2:] == ["never", "never"]
-    assert len(lines[0]) == len(lines[1])  # the header is as wide as the rows
+def test_race_reports_steps_and_never():
+    table = report.race({"GRU 0": train.History([50, 100], [0.6, 0.97], [1.0, 2.0]),
+                         "LSTM 0": train.History([50], [0.3], [1.5])})
+    assert table.rows[0] == ["GRU 0", 0.97, 2.0, 100, 2.0]
+    assert table.texts()[1][-2:] == ["never", "never"]
 
 
 def test_chos_form_only_for_a_gru():

@@ -289,6 +289,23 @@ def test_consecutive_prints_are_one_block():
     assert html.count("<pre class=\"output stream\">") == 1 and "epoch 1\nepoch 2" in html
 
 
+def test_a_table_a_cell_returns_is_a_table_in_the_page():
+    from gatelab.tables import Table
+
+    table = Table(["মডেল", "সঠিকতা"], [["GRU", 0.97]], formats=["", ".1%"], notes=["GRU: 1/1"])
+    result = v4.new_output("execute_result", execution_count=1,
+                           data={"text/html": table._repr_html_(), "text/plain": str(table)})
+    cell = site.render_code_cell(v4.new_code_cell("report.race(h)", outputs=[result]),
+                                 site.Context("bn"))
+    outputs = cell.split('<div class="outputs">', 1)[1]
+    assert outputs.startswith('<div class="output html"><table class="gatelab-table">')
+    assert "<pre" not in outputs  # the HTML form only, not the text form as well
+    page = site.page("bn", "tables", "", cell)
+    assert "table.gatelab-table" in page and not EXTERNAL.search(page)
+    # the header is bold: its Bengali letters are in the embedded bold Bengali font
+    assert re.search(r'font-family:"Noto Sans Bengali";font-style:normal;font-weight:700', page)
+
+
 def test_figure_without_picture_is_an_error():
     with pytest.raises(ValueError, match="MPLBACKEND"):
         site.render_bundle({"text/plain": "<Figure size 640x480 with 1 Axes>"}, {},

@@ -31,6 +31,14 @@ GATES: dict[str, dict[str, tuple[float, float]]] = {
 }
 
 
+class ShapeError(ValueError):
+    """An input or a state whose shape the module cannot take; the message names the right one."""
+
+
+class DtypeError(TypeError):
+    """An input of a dtype the module does not compute with; the message names the conversion."""
+
+
 @dataclass
 class Trace:
     """Everything one run computed, laid out like ``module(x)[0]``: (T, B, H), or (B, T, H)
@@ -188,12 +196,13 @@ def gradient_norms(module: nn.Module, x: Tensor, state=None,
 def _prepare(module: nn.Module, x: Tensor, state, force):
     """Check the arguments and make everything time-major: xs (T, B, I), h0 and c0 (B, H)."""
     kind = kind_of(module)
+    _check_input(kind, module, x)
     checked = _check_force(kind, force)
     unbatched = x.dim() == 2
     xs = x.unsqueeze(1) if unbatched else (x.transpose(0, 1) if module.batch_first else x)
     T, B = xs.shape[:2]
     H = module.hidden_size
-    h0, c0 = _initial_state(kind, state, B, H, xs)
+    h0, c0 = _initial_state(kind, state, B, H, xs, unbatched)
     out_shape = (T, H) if unbatched else ((B, T, H) if module.batch_first else (T, B, H))
     forced = {}
     for gate, v in checked.items():
@@ -233,27 +242,75 @@ def _unroll(kind: str, module: nn.Module, xs: Tensor, h: Tensor, c: Tensor | Non
     return hs, cs, gate_steps
 
 
-def _initial_state(kind: str, state, B: int, H: int, xs: Tensor):
+def _initial_state(kind: str, state, B: int, H: int, xs: Tensor, unbatched: bool = False):
     """h0 and c0 as (B, H); zeros where not given. ``state`` is what the module takes."""
     if state is None:
         zeros = xs.new_zeros(B, H)
         return zeros, (zeros if kind == "LSTM" else None)
+    expected = (1, H) if unbatched else (1, B, H)
+
+    def checked(name: str, tensor) -> Tensor:  # (B, H)
+        if not isinstance(tensor, Tensor) or tensor.numel() != B * H:
+            got = tuple(tensor.shape) if isinstance(tensor, Tensor) else type(tensor).__name__
+            raise ShapeError(_("The state {name} of this {kind} must be shaped {expected} for "
+                               "this input; got {got}.")
+                             .format(name=name, kind=kind, expected=expected, got=got))
+        return tensor.reshape(B, H)
+
     if kind == "LSTM":
         if not isinstance(state, tuple | list) or len(state) != 2:
             raise ValueError(_("An LSTM's state is a pair (h0, c0), each shaped "
                                "(1, batch, hidden)."))
         h0, c0 = state
-        return h0.reshape(B, H), c0.reshape(B, H)
+        return checked("h0", h0), checked("c0", c0)
     if isinstance(state, tuple | list):
         raise ValueError(_("{kind} takes one state tensor h0, shaped (1, batch, hidden), "
                            "not a tuple.").format(kind=kind))
-    return state.reshape(B, H), None
+    return checked("h0", state), None
+
+
+#: the conversion that gives a tensor each floating-point dtype
+_CONVERSIONS = {torch.float32: ".float()", torch.float64: ".double()", torch.float16: ".half()",
+                torch.bfloat16: ".bfloat16()"}
+
+
+def _check_input(kind: str, module: nn.Module, x) -> None:
+    """The learner's usual mistakes with an input, each named with its fix instead of the raw
+    error torch would raise from deep inside the loop: not a tensor, a dtype the weights do not
+    compute with, a wrong number of dimensions or features, no time steps."""
+    n = module.input_size
+    if module.batch_first:
+        layouts = {"batched": f"(B, T, {n})", "single": f"(T, {n})",
+                   "order": _("batch, time steps, input features")}
+    else:
+        layouts = {"batched": f"(T, B, {n})", "single": f"(T, {n})",
+                   "order": _("time steps, batch, input features")}
+    if not isinstance(x, Tensor):
+        raise TypeError(_("The input must be a torch.Tensor, as for the module itself; got "
+                          "{type}. Make one with torch.tensor(…, dtype=torch.float32).")
+                        .format(type=type(x).__name__))
+    dtype = module.weight_ih_l0.dtype
+    if x.dtype != dtype:
+        fix = _CONVERSIONS.get(dtype, f".to({dtype})")
+        raise DtypeError(_("The input holds {got} numbers, but this {kind} computes with "
+                           "{dtype}: convert it first with x{fix}.")
+                         .format(got=x.dtype, kind=kind, dtype=dtype, fix=fix))
+    if x.dim() not in (2, 3) or x.shape[-1] != n:
+        raise ShapeError(_("This {kind} expects inputs shaped {batched} or {single}: {order}; "
+                           "got {shape}.").format(kind=kind, shape=tuple(x.shape), **layouts))
+    if x.numel() == 0:
+        raise ShapeError(_("The input of shape {shape} is empty: this {kind} needs at least one "
+                           "time step and one sequence, shaped {batched} or {single}.")
+                         .format(kind=kind, shape=tuple(x.shape), **layouts))
 
 
 def _check_force(kind: str, force: Mapping[str, float | Tensor] | None) -> dict[str, Tensor]:
     """Validate ``force`` and turn every value into a tensor; ValueError names what is valid."""
     if not force:
         return {}
+    if not isinstance(force, Mapping):
+        raise TypeError(_("force maps gate names to values, for example {example}; got {type}.")
+                        .format(example='force={"f": 0.0}', type=type(force).__name__))
     valid = GATES[kind]
     if not valid:
         raise ValueError(_("A plain RNN has no gates to force; use an nn.LSTM or nn.GRU."))

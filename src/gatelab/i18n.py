@@ -107,6 +107,17 @@ def N_(message: str) -> str:
     return message
 
 
+#: each language's name in English, translated in the catalog: what a table or a sentence in
+#: one edition calls another language (a Hindi reader should not meet Bengali script there);
+#: :data:`LANGUAGES` keeps the autonyms for the language switcher
+LANGUAGE_NAMES: dict[str, str] = {"en": N_("English"), "bn": N_("Bengali"), "hi": N_("Hindi")}
+
+
+def language_name(code: str) -> str:
+    """The name of language ``code`` in the language in use ("Hindi" is "হিন্দি" in Bengali)."""
+    return gettext(LANGUAGE_NAMES[check_language(code)])
+
+
 # --- the glossary ---------------------------------------------------------------------------
 
 #: the technical terms every edition uses consistently; translated in the package catalog
