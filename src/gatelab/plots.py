@@ -6,6 +6,7 @@ language; fonts come from :mod:`gatelab.fonts` through ``rc_context``, never glo
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -13,12 +14,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
-from matplotlib.patches import Circle, FancyArrowPatch
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle, Ellipse, FancyArrowPatch, FancyBboxPatch, Patch
+from matplotlib.path import Path
+from matplotlib.patheffects import withStroke
 from matplotlib.ticker import FuncFormatter, LogLocator
 
+from . import cells
 from .fonts import style
-from .i18n import N_, _
+from .i18n import GLOSSARY_CONTEXT, GLOSSARY_TERMS, N_, _, gettext
 
 # one colour per role, the same in every figure
 COLORS = {"x": "#d9577a", "h": "#3a9a5b", "y": "#3b6fb6", "grad": "#7a4fb0", "faint": "#9a9a9a"}
@@ -254,7 +260,7 @@ CELL_VIEWS = {
         states=(("n", N_("candidate n[t]")), ("h", N_("hidden state h[t]")))),
 }
 GATE_COLORS = {"i": "#2b8a3e", "f": "#c92a2a", "o": "#1864ab", "g": "#e67700",
-               "r": "#c92a2a", "z": "#1864ab"}
+               "r": "#c92a2a", "z": "#1864ab", "n": "#e67700"}
 FORCED_COLOR = "#d9480f"
 
 
@@ -272,31 +278,370 @@ def describe_force(value: float) -> str:
     return _("forced to {value:.2f}").format(value=value)
 
 
+# --- a cell's data flow (LSTM and GRU) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Box:
+    """A layer with its own weights: a gate, the candidate, or the GRU's W_hn h + b_hn."""
+
+    xy: tuple[float, float]
+    math: str  # what it applies, in mathtext: σ, tanh, or W_hn h + b_hn
+    term: str = ""  # its glossary term ("forget gate"), written inside in the edition's language
+    width: float = 1.5
+    height: float = 1.0
+
+
+@dataclass(frozen=True)
+class _Wire:
+    """An arrow along horizontal and vertical segments. An end given by name starts or stops at
+    the edge of that box or node."""
+
+    points: tuple  # (x, y) points, or names of boxes and nodes
+    carries: str = ""  # the gate whose value flows here (drawn in the forced colour when forced)
+    gate: str = ""  # the gate that multiplies what flows here
+    opens: float = 1.0  # that gate's value at which the path is fully open (0 for the GRU's 1 − z)
+    cut_mark: bool = False  # where a cut path gets its ✕: the product leaving the ⊙
+    head: bool = True
+    halo: bool = False  # crosses another wire: a white outline shows it passes over
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where everything sits in one kind of cell (data units; the axes keep an equal aspect)."""
+
+    boxes: dict[str, _Box]  # by gate name (LSTM i f g o, GRU r z n), or "hn"
+    nodes: dict[str, tuple[tuple[float, float], str, float]]  # element-wise: (xy, mathtext, half-width)
+    wires: tuple[_Wire, ...]
+    dots: tuple[tuple[float, float], ...]  # where a wire splits in two
+    terminals: tuple[tuple[tuple[float, float], str, str, str], ...]  # (xy, symbol, term, side)
+    labels: tuple[tuple[tuple[float, float], str, str], ...]  # what a gate wire carries: (xy, mathtext, ha)
+    xlim: tuple[float, float]
+    ylim: tuple[float, float]
+
+
+_TOP, _MID, _GATE = 5.2, 3.7, 2.2  # the rows (y) of the c (or h) highway, the products, the boxes
+
+
+def _taps(boxes: Mapping[str, float], h_bus: float, x_bus: float, h_only: Sequence[str] = (),
+          x_only: Sequence[str] = ()) -> tuple[_Wire, ...]:
+    """Each box's inputs: h[t−1] from its bus (right of centre) and x[t] from the bus below
+    (left of centre, crossing the h bus); the boxes named in ``h_only`` or ``x_only`` take one."""
+    bottom = _GATE - 0.5
+    wires = []
+    for name, x in boxes.items():
+        if name in h_only:
+            wires.append(_Wire(((x, h_bus), name)))
+        elif name in x_only:
+            wires.append(_Wire(((x, x_bus), (x, bottom))))
+        else:
+            wires.append(_Wire(((x + 0.3, h_bus), (x + 0.3, bottom))))
+            wires.append(_Wire(((x - 0.3, x_bus), (x - 0.3, bottom)), halo=True))
+    return tuple(wires)
+
+
+_LSTM_LAYOUT = _Layout(
+    boxes={"f": _Box((2.2, _GATE), r"$\sigma$", "forget gate"),
+           "i": _Box((4.2, _GATE), r"$\sigma$", "input gate"),
+           "g": _Box((6.2, _GATE), r"$\tanh$", "candidate"),
+           "o": _Box((8.4, _GATE), r"$\sigma$", "output gate")},
+    nodes={"keep": ((2.2, _TOP), r"$\odot$", 0.3), "add": ((6.2, _TOP), "$+$", 0.3),
+           "write": ((6.2, _MID), r"$\odot$", 0.3), "squash": ((10.4, _MID), r"$\tanh$", 0.5),
+           "show": ((10.4, _GATE), r"$\odot$", 0.3)},
+    wires=(
+        _Wire(((0.0, _TOP), "keep"), gate="f"),  # c[t−1] ...
+        _Wire(("keep", "add"), gate="f", cut_mark=True),  # ... f ⊙ c[t−1]
+        _Wire(("add", (12.4, _TOP))),  # c[t]
+        _Wire(((10.4, _TOP), "squash")),
+        _Wire(("squash", "show"), gate="o"),  # tanh(c[t]) ...
+        _Wire(("show", (12.4, _GATE)), gate="o", cut_mark=True),  # ... h[t] = o ⊙ tanh(c[t])
+        _Wire(("f", "keep"), carries="f"),
+        _Wire(("i", (4.2, _MID), "write"), carries="i"),
+        _Wire(("g", "write"), carries="g", gate="i"),  # g ...
+        _Wire(("write", "add"), gate="i", cut_mark=True),  # ... i ⊙ g
+        _Wire(("o", "show"), carries="o"),
+        _Wire(((0.0, 0.8), (8.7, 0.8)), head=False),  # h[t−1] to every box
+        _Wire(((1.0, -0.3), (1.0, 0.25), (8.1, 0.25)), head=False),  # x[t] to every box
+        *_taps({"f": 2.2, "i": 4.2, "g": 6.2, "o": 8.4}, h_bus=0.8, x_bus=0.25),
+    ),
+    dots=((10.4, _TOP), (2.5, 0.8), (4.5, 0.8), (6.5, 0.8), (1.9, 0.25), (3.9, 0.25),
+          (5.9, 0.25)),
+    terminals=(((0.0, _TOP), "$c_{t-1}$", "cell state", "left"),
+               ((0.0, 0.8), "$h_{t-1}$", "hidden state", "left"),
+               ((1.0, -0.3), "$x_t$", N_("input"), "bottom"),
+               ((12.4, _TOP), "$c_t$", "cell state", "right"),
+               ((12.4, _GATE), "$h_t$", "hidden state", "right")),
+    labels=(((2.35, 3.55), "$f_t$", "left"), ((4.35, 3.15), "$i_t$", "left"),
+            ((6.35, 3.0), "$g_t$", "left"), ((9.55, 2.3), "$o_t$", "center")),
+    xlim=(-1.7, 14.0), ylim=(-1.05, 5.7),
+)
+
+_GRU_LAYOUT = _Layout(
+    boxes={"z": _Box((2.2, _GATE), r"$\sigma$", "update gate"),
+           "r": _Box((4.4, _GATE), r"$\sigma$", "reset gate"),
+           "hn": _Box((6.6, 0.85), r"$W_{hn}\,h_{t-1} + b_{hn}$", width=2.3, height=0.7),
+           "n": _Box((8.8, _GATE), r"$\tanh$", "candidate")},
+    nodes={"keep": ((2.2, _TOP), r"$\odot$", 0.3), "add": ((8.8, _TOP), "$+$", 0.3),
+           "flip": ((5.4, _MID), "$1{-}$", 0.3), "write": ((8.8, _MID), r"$\odot$", 0.3),
+           "reset": ((6.6, _GATE), r"$\odot$", 0.3)},
+    wires=(
+        _Wire(((0.0, _TOP), (0.6, _TOP)), head=False),  # h[t−1] ...
+        _Wire(((0.6, _TOP), "keep"), gate="z"),
+        _Wire(("keep", "add"), gate="z", cut_mark=True),  # ... z ⊙ h[t−1]
+        _Wire(("add", (11.2, _TOP))),  # h[t]
+        _Wire(((0.6, _TOP), (0.6, 0.05), (6.6, 0.05)), head=False),  # h[t−1] to the boxes
+        _Wire(((1.2, -1.05), (1.2, -0.5), (8.8, -0.5)), head=False),  # x[t] to the boxes
+        *_taps({"z": 2.2, "r": 4.4, "hn": 6.6, "n": 8.8}, h_bus=0.05, x_bus=-0.5,
+               h_only=("hn",), x_only=("n",)),
+        _Wire(("z", "keep"), carries="z"),
+        _Wire(((2.2, _MID), "flip"), carries="z"),
+        _Wire(("flip", "write"), carries="z"),  # 1 − z
+        _Wire(("r", "reset"), carries="r"),
+        _Wire(("hn", "reset"), gate="r"),  # W_hn h + b_hn ...
+        _Wire(("reset", "n"), gate="r", cut_mark=True),  # ... r ⊙ (W_hn h + b_hn)
+        _Wire(("n", "write"), carries="n", gate="z", opens=0.0),  # n ...
+        _Wire(("write", "add"), gate="z", opens=0.0, cut_mark=True),  # ... (1 − z) ⊙ n
+    ),
+    dots=((0.6, _TOP), (2.2, _MID), (2.5, 0.05), (4.7, 0.05), (1.9, -0.5), (4.1, -0.5)),
+    terminals=(((0.0, _TOP), "$h_{t-1}$", "hidden state", "left"),
+               ((1.2, -1.05), "$x_t$", N_("input"), "bottom"),
+               ((11.2, _TOP), "$h_t$", "hidden state", "right")),
+    labels=(((2.35, 3.15), "$z_t$", "left"), ((7.05, 3.82), "$1-z_t$", "center"),
+            ((5.75, 2.3), "$r_t$", "center"), ((8.95, 3.0), "$n_t$", "left")),
+    xlim=(-1.7, 12.8), ylim=(-1.8, 5.7),
+)
+
+CELL_LAYOUTS = {"LSTM": _LSTM_LAYOUT, "GRU": _GRU_LAYOUT}
+CUT_COLOR = "#adb5bd"
+
+
+def _word(term: str) -> str:
+    """A glossary term in the edition's words (the glossary fixes them), any other label via _."""
+    return gettext(term, context=GLOSSARY_CONTEXT) if term in GLOSSARY_TERMS else _(term)
+
+
+def _value(v: torch.Tensor) -> str:
+    """A forced value as the diagram writes it: "0", "1", "0.35", or "0.2…0.8" for a schedule."""
+    if v.numel() == 1:
+        return f"{v.item():g}"
+    return rf"{v.min().item():g}\ldots{v.max().item():g}"
+
+
+class CellDiagram:
+    """One LSTM or GRU cell as a data-flow picture of PyTorch's equations: x[t] from below,
+    h[t−1] (and the LSTM's c[t−1]) from the left, a box for each layer with its own weights
+    (σ for a gate, tanh for the candidate), a circle for each element-wise operation (⊙, +,
+    1 −), and c[t], h[t] leaving on the right.
+
+    Drawn once; :meth:`show` marks the forced gates with their values and the paths they
+    multiply: cut (grey, dashed, ✕) where the product is 0, bold where the gate lets all of it
+    through. The gate explorer redraws only :meth:`changing_artists` on a click.
+    ``compact``: a small copy (no words inside the boxes) to sit beside other plots.
+    """
+
+    def __init__(self, kind: str, ax: Axes, compact: bool = False):
+        kind = str(kind).upper()
+        if kind not in CELL_LAYOUTS:
+            raise ValueError(_("A cell diagram shows an LSTM or a GRU: use kind=\"LSTM\" or "
+                               "kind=\"GRU\", not {kind!r}.").format(kind=kind))
+        self.kind, self.ax, self.compact = kind, ax, compact
+        self.layout = layout = CELL_LAYOUTS[kind]
+        s = self.scale = 0.8 if compact else 1.0
+        self.lw = 1.5 * s
+        ax.set_xlim(*layout.xlim)
+        ax.set_ylim(*layout.ylim)
+        ax.set_aspect("equal")
+        ax.axis("off")
+
+        centres = {**{k: b.xy for k, b in layout.boxes.items()},
+                   **{k: xy for k, (xy, _m, _w) in layout.nodes.items()}}
+        half = {**{k: (b.width / 2, b.height / 2) for k, b in layout.boxes.items()},
+                **{k: (w, 0.3) for k, (_xy, _m, w) in layout.nodes.items()}}
+
+        def end(point, towards):
+            """An end of a wire: a point, or the edge of the named box or node facing ``towards``."""
+            if not isinstance(point, str):
+                return point
+            (x, y), (hw, hh) = centres[point], half[point]
+            tx, ty = centres.get(towards, towards) if isinstance(towards, str) else towards
+            gap = 0.03  # the arrow head stops just short of the edge
+            if abs(tx - x) > abs(ty - y):
+                return (x + np.sign(tx - x) * (hw + gap), y)
+            return (x, y + np.sign(ty - y) * (hh + gap))
+
+        # element-wise operations: white circles (tanh of c: an oval)
+        for _name, ((x, y), math, w) in layout.nodes.items():
+            ax.add_patch(Ellipse((x, y), 2 * w, 0.6, facecolor="white", edgecolor="black",
+                                 lw=1.2 * s, zorder=2))
+            ax.text(x, y, math, ha="center", va="center", zorder=3,  # ⊙ and + large, tanh and 1 − smaller
+                    fontsize=(14 if math in (r"$\odot$", "$+$") else 11) * s)
+
+        # the wires; those a gate can cut or open are redrawn on every change
+        self.wires: list[tuple[_Wire, FancyArrowPatch]] = []
+        self.cut_marks: dict[int, Line2D] = {}  # wire index -> its ✕
+        for wire in layout.wires:
+            points = list(wire.points)
+            points[0] = end(points[0], points[1])
+            points[-1] = end(points[-1], points[-2])
+            arrow = FancyArrowPatch(path=Path(points), arrowstyle="-|>" if wire.head else "-",
+                                    mutation_scale=12 * s, lw=self.lw, color="black",
+                                    joinstyle="miter", capstyle="butt", zorder=1)
+            if wire.halo:
+                arrow.set_path_effects([withStroke(linewidth=6 * s, foreground="white")])
+            ax.add_patch(arrow)
+            self.wires.append((wire, arrow))
+            if wire.cut_mark:
+                (a, b) = points[0], points[-1]
+                (mark,) = ax.plot([(a[0] + b[0]) / 2], [(a[1] + b[1]) / 2], marker="X",
+                                  ms=12 * s, color=FORCED_COLOR, mec="white", mew=1,
+                                  zorder=4, visible=False)
+                self.cut_marks[len(self.wires) - 1] = mark
+        if layout.dots:
+            xs, ys = zip(*layout.dots, strict=True)
+            ax.plot(xs, ys, "o", ms=4.5 * s, color="black", zorder=3)
+
+        # the layers with weights: a tinted box per gate, in the explorer's gate colours
+        self.boxes: dict[str, tuple] = {}
+        for name, box in layout.boxes.items():
+            (x, y), color = box.xy, GATE_COLORS.get(name, "#868e96")  # W_hn h + b_hn: grey
+            patch = FancyBboxPatch((x - box.width / 2, y - box.height / 2), box.width,
+                                   box.height, boxstyle="round,pad=0,rounding_size=0.12",
+                                   facecolor=to_rgba(color, 0.13), edgecolor=color,
+                                   lw=1.4 * s, zorder=2)
+            ax.add_patch(patch)
+            words = box.term and not compact
+            math = ax.text(x, y + (0.2 if words else 0), box.math, ha="center", va="center",
+                           zorder=3, fontsize=(14 if box.term else 10.5) * s)
+            term = ax.text(x, y - 0.28, _word(box.term), ha="center", va="center", zorder=3,
+                           fontsize=9) if words else None
+            self.boxes[name] = (box, patch, math, term, to_rgba(color, 0.13), color)
+
+        # inputs and outputs, each with its symbol and what it is
+        for (x, y), symbol, term, side in layout.terminals:
+            if side == "bottom":
+                ax.text(x, y - 0.08, symbol, ha="center", va="top", fontsize=13 * s)
+                if not compact:
+                    ax.text(x + 0.38, y - 0.2, _word(term), ha="left", va="top", fontsize=8.5,
+                            color="#555555")
+                continue
+            dx, ha = (-0.15, "right") if side == "left" else (0.15, "left")
+            ax.text(x + dx, y, symbol, ha=ha, va="center", fontsize=13 * s)
+            if not compact:
+                ax.text(x + dx, y - 0.38, _word(term), ha=ha, va="top", fontsize=8.5,
+                        color="#555555")
+        for (x, y), math, ha in layout.labels:
+            ax.text(x, y, math, ha=ha, va="bottom" if ha == "center" else "center",
+                    fontsize=12 * s)
+
+    def show(self, force: Mapping[str, float | torch.Tensor] | None = None) -> Figure:
+        """Mark the gates in ``force`` (the dict :func:`gatelab.cells.run` takes; a gate not
+        named stays learned) and the paths they cut or open; unmark the others."""
+        forced = cells._check_force(self.kind, force)  # tensors; a clear error otherwise
+        for name, (box, patch, math, _term, face, color) in self.boxes.items():
+            if name in forced:
+                value = _value(forced[name])
+                patch.set(facecolor="#fff4e6", edgecolor=FORCED_COLOR, lw=2.4 * self.scale)
+                # "0" and "1" as large as fits the small copy's boxes; "0.35" a little smaller
+                size = 12 if not self.compact else (10 if len(value) == 1 else 8)
+                math.set(text=f"${name}_t = {value}$", color=FORCED_COLOR, fontsize=size)
+            else:
+                patch.set(facecolor=face, edgecolor=color, lw=1.4 * self.scale)
+                math.set(text=box.math, color="black",
+                         fontsize=(14 if box.term else 10.5) * self.scale)
+        for k, (wire, arrow) in enumerate(self.wires):
+            state = "learned"
+            if wire.gate in forced and forced[wire.gate].numel() == 1:
+                through = forced[wire.gate].item()
+                through = through if wire.opens == 1 else 1 - through  # the GRU's 1 − z
+                state = {0.0: "cut", 1.0: "open"}.get(through, "learned")
+            color = (CUT_COLOR if state == "cut" else
+                     FORCED_COLOR if wire.carries in forced else "black")
+            arrow.set(color=color, linestyle=(0, (3, 2)) if state == "cut" else "solid",
+                      linewidth=self.lw * (2.6 if state == "open" else 1.0))
+            if k in self.cut_marks:
+                self.cut_marks[k].set_visible(state == "cut")
+        return self.ax.figure
+
+    def changing_artists(self) -> list:
+        """What :meth:`show` changes, in drawing order; the rest can stay in a background."""
+        gated = [arrow for wire, arrow in self.wires if wire.gate or wire.carries]
+        boxes = [artist for (_b, patch, math, term, _f, _c) in self.boxes.values()
+                 for artist in (patch, math, term) if artist is not None]
+        return [*gated, *boxes, *self.cut_marks.values()]
+
+    def legend(self, marks: bool = True, shapes: bool = True, ax: Axes | None = None, **kwargs):
+        """A key below the picture (or on ``ax``): what the shapes mean and how a forced gate
+        marks a path."""
+        handles = []
+        if shapes:
+            handles += [Patch(facecolor="#f1f3f5", edgecolor="#495057",
+                              label=_("layer with its own weights")),
+                        Line2D([], [], ls="", marker="o", ms=11, mfc="white", mec="black",
+                               label=_("element-wise operation"))]
+        if marks:
+            handles += [Line2D([], [], color=CUT_COLOR, lw=self.lw, ls=(0, (3, 2)), marker="X",
+                               ms=9 * self.scale, mfc=FORCED_COLOR, mec="white",
+                               label=_("path cut: gate forced to 0")),
+                        Line2D([], [], color="black", lw=self.lw * 2.6,
+                               label=_("path fully open: gate forced to 1"))]
+        options = {"loc": "upper center", "bbox_to_anchor": (0.5, 0.02), "frameon": False,
+                   "ncols": 2, "fontsize": 10 if not self.compact else 8, "handlelength": 2.6}
+        return (ax or self.ax).legend(handles=handles, **{**options, **kwargs})
+
+
+def cell_diagram(kind: str, force: Mapping[str, float | torch.Tensor] | None = None,
+                 ax: Axes | None = None) -> Figure:
+    """The data flow inside one LSTM or GRU cell (``kind``), as PyTorch computes it, labelled
+    in the language in use. With ``force`` (as for :func:`gatelab.cells.run`, e.g.
+    ``{"f": 0.0}``) the forced gates show their values and the paths they cut or open."""
+    with plt.rc_context(style()):
+        if ax is None:
+            fig, grid = _new(figsize=(10, 5.1))
+            ax = grid[0, 0]
+        diagram = CellDiagram(kind, ax)
+        fig = diagram.show(force)
+        diagram.legend(marks=bool(force))
+    return fig
+
+
 class GatePanel:
     """The gate explorer's figure, made once and then updated in place (fast enough to follow
-    a click): the cell's equations with the forced terms marked, the input, the gates (LSTM
-    i f o, GRU r z) and two states (LSTM c and h, GRU n and h) of one unit — the forced run
-    solid, the learned run faint beside it."""
+    a click): the cell's equations with the forced terms marked and, beside them, a small
+    :class:`CellDiagram` showing which paths the forced gates cut or open; below, the input,
+    the gates (LSTM i f o, GRU r z) and two states (LSTM c and h, GRU n and h) of one unit —
+    the forced run solid, the learned run faint beside it."""
 
-    def __init__(self, steps: int, input_names: Sequence[str], figsize=(10, 8.6),
+    def __init__(self, steps: int, input_names: Sequence[str], figsize=(10, 10),
                  kind: str = "LSTM"):
         self.view = view = CELL_VIEWS[kind]
         with plt.rc_context(style()):
             self.figure = plt.figure(figsize=figsize, layout="constrained")
             plt.close(self.figure)
-            ax_eq, ax_x, ax_g, ax_c, ax_h = self.figure.subplots(
-                5, 1, height_ratios=[1.25, 1, 1.2, 1.2, 1.2],
-                gridspec_kw={"hspace": 0.05})
+            # two subfigures: the diagram beside the equations may use the full width, which
+            # the plots below leave to their legends on the right
+            top, bottom = self.figure.subfigures(2, 1, height_ratios=[2.3, 4.6 + 0.6])
+            beside = top.add_gridspec(1, 2, width_ratios=[0.85, 1.15])
+            ax_eq = top.add_subplot(beside[0])
+            ax_x, ax_g, ax_c, ax_h = bottom.subplots(4, 1, height_ratios=[1, 1.2, 1.2, 1.2],
+                                                     gridspec_kw={"hspace": 0.05})
+            ax_cell = top.add_subplot(beside[1])  # last: figure.axes keeps the order above
             t = np.arange(1, steps + 1)
             ax_eq.axis("off")
-            self.equations = {
-                gate: ax_eq.text(0.0, 0.95 - 0.22 * row, "", transform=ax_eq.transAxes,
-                                 va="top", fontsize=11)
-                for row, gate in enumerate(view.gates)}
-            ax_eq.text(0.0, 0.95 - 0.22 * len(view.gates), view.update,
-                       transform=ax_eq.transAxes, va="top", fontsize=11)
-            self.title = ax_eq.text(1.0, 0.95, "", transform=ax_eq.transAxes, va="top",
-                                    ha="right", fontsize=11, color="#555555")
+            # one line each, from the top: the gates' equations, then the update (split at the
+            # wide gaps between its equations, so that a line fits beside the diagram)
+            lines = [*view.gates, *re.split(r"\s{3,}", view.update)]
+            place = {"xy": (0.0, 1.0), "xycoords": "axes fraction", "textcoords": "offset points",
+                     "va": "top", "fontsize": 11}
+            self.equations = {gate: ax_eq.annotate("", xytext=(0, -22 * row), **place)
+                              for row, gate in enumerate(view.gates)}
+            for row, line in enumerate(lines[len(view.gates):], start=len(view.gates)):
+                ax_eq.annotate(line, xytext=(0, -22 * row), **place)
+            self.diagram = CellDiagram(kind, ax_cell, compact=True)
+            # its key under the equations, so that the picture can take the whole height
+            self.diagram.legend(shapes=False, ax=ax_eq, ncols=1, loc="lower left",
+                                bbox_to_anchor=(0.0, 0.0))
+            # the preset's name (in the HTML lesson) above the diagram
+            self.title = top.suptitle("", x=0.71, fontsize=11, color="#555555")
             self.input_image = ax_x.imshow(np.zeros((len(input_names), steps)), aspect="auto",
                                            cmap="RdBu_r", vmin=-1, vmax=1, interpolation="nearest",
                                            extent=(0.5, steps + 0.5, len(input_names) - 0.5, -0.5))
@@ -357,6 +702,7 @@ class GatePanel:
             # a few round limits only, so that most clicks reuse a background (see render_png)
             top = next((v for v in (1, 2, 5, 10, 20, 50, 100, 200, 500) if top <= v), top)
             self.axes[name].set_ylim(-1.08 * top, 1.08 * top)
+        self.diagram.show(forced)
         self.title.set_text(title)
         return self.figure
 
@@ -364,7 +710,7 @@ class GatePanel:
         """What changes from one click to the next; everything else is the background."""
         return [*self.equations.values(), self.title, *self.gate_lines.values(),
                 *self.gate_learned.values(), *self.state_lines.values(),
-                *self.state_learned.values()]
+                *self.state_learned.values(), *self.diagram.changing_artists()]
 
     def render_png(self, dpi: int = 80) -> bytes:
         """The figure as PNG, quickly: the background (axes, ticks, labels, the input) is drawn
