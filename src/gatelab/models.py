@@ -16,15 +16,15 @@ def spectral_radius(weight: torch.Tensor) -> float:
 
 
 def random_rnn(input_size: int, hidden_size: int, radius: float = 0.9, seed: int = 0,
-               bias: bool = False) -> nn.RNN:
-    """An untrained ``nn.RNN`` (tanh) whose recurrent weight W_hh has spectral radius ``radius``.
+               bias: bool = False, nonlinearity: str = "tanh") -> nn.RNN:
+    """An untrained ``nn.RNN`` whose recurrent weight W_hh has spectral radius ``radius``.
 
     W_hh is a random Gaussian matrix rescaled to the radius, so that, for small inputs,
     ‖W_hh^k‖ grows or shrinks roughly like radius^k: below 1 memory and gradients fade, above
-    1 the dynamics become chaotic and gradients explode.
+    1 the dynamics become chaotic and gradients explode. ``nonlinearity``: "tanh" or "relu".
     """
     generator = torch.Generator().manual_seed(seed)
-    rnn = nn.RNN(input_size, hidden_size, bias=bias)
+    rnn = nn.RNN(input_size, hidden_size, bias=bias, nonlinearity=nonlinearity)
     with torch.no_grad():
         w_hh = torch.randn(hidden_size, hidden_size, generator=generator) / hidden_size**0.5
         rnn.weight_hh_l0.copy_(w_hh * (radius / spectral_radius(w_hh)))
@@ -39,27 +39,48 @@ class RadiusResult:
     radius: float  # spectral radius of W_hh
     h: torch.Tensor  # (T, H) hidden states for the first sequence of the batch
     norms: torch.Tensor  # (T,) ‖∂h_T/∂h_t‖, averaged over the batch
-    weight_grad_norm: float  # ‖∂L/∂W_hh‖ for L = sum of h_T: what an optimiser step would use
+    weight_grad_norm: float  # ‖∂L/∂W_hh‖ for L = sum of h_T: the gradient that is clipped
+    max_norm: float  # the clipping threshold
     clip_factor: float  # min(1, max_norm / weight_grad_norm): what gradient clipping multiplies by
+
+    @property
+    def clipped(self) -> bool:
+        """True when clipping scales this gradient down (its norm is above the threshold)."""
+        return self.clip_factor < 1.0
+
+
+def _weight_grad_norm(rnn: nn.RNN, x: torch.Tensor) -> float:
+    """‖∂L/∂W_hh‖ for the loss L = sum of the last hidden state (a loss that needs no target)."""
+    rnn.zero_grad()
+    out, _h_n = rnn(x)  # (T, B, H)
+    out[-1].sum().backward()
+    return rnn.weight_hh_l0.grad.norm().item()
 
 
 def radius_experiment(radius: float, steps: int = 60, hidden_size: int = 32, batch_size: int = 4,
-                      input_scale: float = 0.1, max_norm: float = 1.0, seed: int = 0) -> RadiusResult:
+                      input_scale: float = 0.1, max_norm: float | None = None,
+                      seed: int = 0) -> RadiusResult:
     """Run a random tanh RNN of the given spectral radius over small random inputs and measure
-    how the gradient flows back through time, with and without clipping to ``max_norm``."""
+    how the gradient flows back through time, with and without clipping to ``max_norm``.
+
+    Only the gradient of W_hh is clipped (``clip_grad_norm_`` takes one norm over every
+    parameter's gradient). ``max_norm=None`` sets the threshold to the norm that the same
+    network with radius 1 has: then clipping changes nothing for radius ≤ 1 and acts only
+    where the gradient explodes.
+    """
     from . import cells  # a late import: models stays usable without the explainer
 
-    rnn = random_rnn(1, hidden_size, radius, seed)
     generator = torch.Generator().manual_seed(seed + 1)
     x = input_scale * torch.randn(steps, batch_size, 1, generator=generator)  # (T, B, 1)
+    rnn = random_rnn(1, hidden_size, radius, seed)
     trace = cells.run(rnn, x)
     norms = cells.gradient_norms(rnn, x)
-    rnn.zero_grad()
-    out, _h_n = rnn(x)
-    out[-1].sum().backward()
-    weight_grad_norm = rnn.weight_hh_l0.grad.norm().item()
+    weight_grad_norm = _weight_grad_norm(rnn, x)
+    if max_norm is None:
+        max_norm = weight_grad_norm if radius == 1 else \
+            _weight_grad_norm(random_rnn(1, hidden_size, 1.0, seed), x)
     return RadiusResult(radius=radius, h=trace.h[:, 0].detach(), norms=norms,
-                        weight_grad_norm=weight_grad_norm,
+                        weight_grad_norm=weight_grad_norm, max_norm=max_norm,
                         clip_factor=min(1.0, max_norm / max(weight_grad_norm, 1e-30)))
 
 

@@ -50,6 +50,11 @@ def _log_axis(ax: Axes) -> None:
         lambda v, _pos: "10" + str(round(np.log10(v))).translate(_SUPERSCRIPT) if v > 0 else ""))
 
 
+def _number(value: float) -> str:
+    """A positive number for a title: 6.97, 51.6, 2,754."""
+    return f"{value:,.0f}" if value >= 1000 else f"{value:.3g}"
+
+
 def _numpy(t: torch.Tensor | np.ndarray) -> np.ndarray:
     return t.detach().cpu().numpy() if isinstance(t, torch.Tensor) else np.asarray(t)
 
@@ -210,19 +215,22 @@ def vanishing(result, clip: bool, axes: Sequence[Axes] | None = None) -> Figure:
         ax_h.set_ylabel(_("hidden state h[t] (8 units)"))
         ax_h.set_title(_("spectral radius ρ = {radius:.2f}").format(radius=result.radius))
 
+        raw, threshold = _number(result.weight_grad_norm), _number(result.max_norm)
         if clip:
             ax_g.plot(steps, norms, color=COLORS["faint"], lw=1.5, ls="--",
-                          label=_("without clipping"))
+                      label=_("without clipping"))
             ax_g.plot(steps, norms * result.clip_factor, color=COLORS["grad"], lw=2.2,
-                          label=_("with clipping"))
-            ax_g.set_title(_("‖∇W‖ = {raw:.2g} → clipped to {clipped:.2g}").format(
-                raw=result.weight_grad_norm,
-                clipped=result.weight_grad_norm * result.clip_factor))
+                      label=_("with clipping"))
+            if result.clipped:
+                title = _("‖∂L/∂W_hh‖ = {raw} > threshold {threshold}: clipped to {threshold}")
+            else:
+                title = _("‖∂L/∂W_hh‖ = {raw} ≤ threshold {threshold}: not clipped")
+            ax_g.set_title(title.format(raw=raw, threshold=threshold))
         else:
             ax_g.plot(steps, norms, color=COLORS["grad"], lw=2.2, label=_("without clipping"))
-            ax_g.set_title(_("‖∇W‖ = {raw:.2g}").format(raw=result.weight_grad_norm))
+            ax_g.set_title(_("‖∂L/∂W_hh‖ = {raw}").format(raw=raw))
         _log_axis(ax_g)
-        ax_g.set_ylim(1e-12, 1e6)
+        ax_g.set_ylim(1e-20, 1e4)  # wide enough for every radius from 0.5 to 1.5
         ax_g.set_xlabel(_("time step t"))
         ax_g.set_ylabel(_("gradient norm ‖∂h_T/∂h_t‖"))
         ax_g.legend(loc="lower right")
@@ -772,17 +780,19 @@ def state_heatmap(trace, symbols: str, unit: int | None = None,
             # each unit scaled to its own range: a unit that moves a little is as visible as
             # one that drifts far
             values = values / np.maximum(np.abs(values).max(1, keepdims=True), 1e-6)
+            steps, units = values.shape[1], values.shape[0]
+            # time steps t = 1 … T, as in every other figure
             ax.imshow(values, aspect="auto", cmap="RdBu_r", vmin=-1, vmax=1,
-                      interpolation="nearest")
+                      interpolation="nearest", extent=(0.5, steps + 0.5, units - 0.5, -0.5))
             ax.set_ylabel(label + "\n" + _("unit"))
             ax.grid(False)
-            for t, symbol in enumerate(symbols):
+            for t, symbol in enumerate(symbols, start=1):
                 if symbol in "XY":
                     ax.axvline(t, color="black", lw=1, ls=":")
             if unit is not None:
-                ax.add_patch(Rectangle((-0.5, unit - 0.5), values.shape[1], 1, fill=False,
+                ax.add_patch(Rectangle((0.5, unit - 0.5), steps, 1, fill=False,
                                        edgecolor="black", lw=2))
-        axes[1].set_xticks(range(len(symbols)), list(symbols), fontsize=7)
+        axes[1].set_xticks(range(1, len(symbols) + 1), list(symbols), fontsize=7)
         axes[1].set_xlabel(_("input symbol at each time step"))
         if unit is not None:
             axes[0].set_title(_("unit {unit} (outlined) holds the first relevant symbol")
@@ -807,7 +817,7 @@ def memory_unit_traces(c: torch.Tensor, symbols: Sequence[str], unit: int,
             label = None if first in shown else _("first relevant symbol: {symbol}").format(
                 symbol=first)
             shown.add(first)
-            ax.plot(np.arange(len(text)), c[b, :, unit], lw=1.3, alpha=0.8, label=label,
+            ax.plot(np.arange(1, len(text) + 1), c[b, :, unit], lw=1.3, alpha=0.8, label=label,
                     color=COLORS["x"] if first == "X" else COLORS["y"])
         ax.set_xlabel(_("time step t"))
         ax.set_ylabel(_("cell state c[t], unit {unit}").format(unit=unit))

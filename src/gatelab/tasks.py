@@ -211,6 +211,9 @@ SAMPLE_TEXT = N_(
 
 #: a second paragraph in the same style, never trained on: it shows what a character model
 #: learned beyond the one story it read (in English it uses only the story's characters)
+# TRANSLATORS: a second story, never used for training. Write it, as far as you can, with the
+# letters and signs that the story above uses: a character the model never saw is one it
+# cannot predict.
 HELD_OUT_TEXT = N_(
     "The rain stayed for a week. At night the children heard it on the roof, and in the "
     "morning they looked at the river, which was wide and brown. Their grandmother said that "

@@ -60,6 +60,21 @@ def update(model: nn.Module, optimizer: torch.optim.Optimizer, loss: torch.Tenso
 
 
 @torch.no_grad()
+def text_loss(model: nn.Module, stream: torch.Tensor) -> float:
+    """A character model's mean loss (cross-entropy of each next character, in nats) over one
+    stream of indices (N,), read as a single sequence from h0 = 0; e^loss is the perplexity.
+
+    ``model`` maps (T, B) indices to scores (T, B, V) and a state, as
+    :class:`gatelab.models.CharRNN` does. Nothing is trained.
+    """
+    was_training = model.training
+    model.eval()
+    scores, _state = model(stream[:-1].unsqueeze(1))  # (N-1, 1, V): the whole text at once
+    model.train(was_training)
+    return F.cross_entropy(scores[:, 0], stream[1:]).item()
+
+
+@torch.no_grad()
 def accuracy(model: nn.Module, task: tasks.TemporalOrder) -> float:
     """Accuracy of a sequence classifier on the task's fixed held-out set."""
     model.eval()
