@@ -17,7 +17,9 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	# the CPU wheel first, so that nothing later reaches for a CUDA build
 	$(PY) -m pip install --quiet "torch==2.13.0" $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	$(PY) -m pip install --quiet -e ".[html,test]"
+	$(PY) -m pip install --quiet -e ".[html,test,classroom]"
+	# JupyterHub's proxy (npm) for the classroom tests, into $(VENV)/node
+	bash scripts/hub-install-proxy.sh $(VENV)/node
 	touch $(STAMP)
 
 venv: $(STAMP)
