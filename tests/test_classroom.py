@@ -241,6 +241,8 @@ def test_saved_notebooks_survive_a_hub_restart(hub, lessons):
     hub.stop()
     assert hub.processes() == {}  # the servers, kernels and proxy went with the hub
     hub.start()
+    users = {user["name"]: user for user in hub.api("GET", "users")}
+    assert set(users) == set(STUDENTS) and not any(u["servers"] for u in users.values())
     for name in STUDENTS:
         student = hub.student(name)
         student.log_in()

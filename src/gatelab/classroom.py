@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from . import i18n
 
@@ -218,10 +218,10 @@ c.Spawner.environment = {environment!r}
 # a class logging in at once on two cores: be patient
 c.Spawner.start_timeout = {timeout}
 c.Spawner.http_timeout = {timeout}
-# the tests and benchmarks start, watch and stop servers through the REST API with this token
+# LocalHub.api reads the users and their servers through the REST API with this token
 c.JupyterHub.services = [{{"name": "classroom", "api_token": {token!r}}}]
 c.JupyterHub.load_roles = [{{"name": "classroom", "services": ["classroom"],
-                             "scopes": ["admin:users", "admin:servers", "list:users"]}}]
+                             "scopes": ["list:users", "read:users", "read:servers"]}}]
 '''
 
 
@@ -343,7 +343,7 @@ class LocalHub:
     def __exit__(self, *exc) -> None:
         self.stop()
 
-    # -- the hub's REST API, as the "classroom" service (an admin of users and servers) ------
+    # -- the hub's REST API, as the "classroom" service (reads users and servers) -----------
 
     def api(self, method: str, path: str, **kwargs) -> Any:
         import requests
@@ -354,15 +354,6 @@ class LocalHub:
         if not response.ok:
             raise HubError(f"{method} /hub/api/{path}: {response.status_code} {response.text}")
         return response.json() if response.content else None
-
-    def stop_server(self, student: str) -> None:
-        """Stop a student's server and wait until the hub says it is gone."""
-        self.api("DELETE", f"users/{student}/server")
-        deadline = time.monotonic() + self.timeout
-        while self.api("GET", f"users/{student}")["servers"]:
-            if time.monotonic() > deadline:
-                raise HubError(f"{student}'s server did not stop within {self.timeout:.0f} s")
-            time.sleep(0.2)
 
     def processes(self, student: str | None = None) -> dict[int, str]:
         """The processes of the hub, or of one student: pid -> "hub", "proxy", "server" or
@@ -457,7 +448,6 @@ class Student:
                                f"{time.monotonic() - start:.0f} s:\n{self.hub.log_tail()}")
             time.sleep(0.25)
         # the single-user server's OAuth dance with the hub, as a browser follows it
-        self.http.get(f"{self.server}api/status", timeout=60)
         page = self.http.get(self.server, timeout=60)
         if not page.ok or not page.url.startswith(self.server):
             raise HubError(f"{self.name} cannot open their server: {page.status_code} {page.url}")
@@ -480,7 +470,7 @@ class Student:
         page = self.http.get(link, timeout=60)
         if not page.ok or "/git-pull" not in page.url:
             raise HubError(f"{self.name}: the link led to {page.url} ({page.status_code})")
-        params = _query(page.url)
+        params = dict(parse_qsl(urlsplit(page.url).query))
         api = {k: params[k] for k in ("repo", "branch", "targetpath", "depth") if k in params}
         api["_xsrf"] = self.http.cookies.get("_xsrf", path=f"/user/{self.name}/") or ""
         log, finished = [], False
@@ -519,12 +509,6 @@ class Student:
             "path": path, "name": Path(path).name, "type": "notebook",
             "kernel": {"name": "python3"}})
         return RemoteKernel(self, session["kernel"]["id"])
-
-
-def _query(url: str) -> dict[str, str]:
-    from urllib.parse import parse_qsl
-
-    return dict(parse_qsl(urlsplit(url).query))
 
 
 class RemoteKernel:
