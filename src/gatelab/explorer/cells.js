@@ -132,8 +132,11 @@ export function run(spec, x, force = {}) {
   const hs = [];
   const cs = kind === "LSTM" ? [] : null;
   const gates = Object.fromEntries(Object.keys(GATES[kind]).map((g) => [g, []]));
-  // the gate's activation at step t, unit k: the forced value if there is one
-  const gate = (name, t, k, learned) => (name in forced ? forced[name](t, k) : learned());
+  // a gate's forced value at (t, k), or null where the gate is learned
+  const fix = (name) => forced[name] ?? null;
+
+  const [fixI, fixF, fixG, fixO, fixR, fixZ, fixN] = [..."ifgorzn"].map(fix);
+  const resetAfter = spec.reset_after !== false;
 
   for (let t = 0; t < T; t++) {
     const gi = linear(Wih, bih, x[t]); // (G·H)
@@ -144,14 +147,13 @@ export function run(spec, x, force = {}) {
       for (let k = 0; k < H; k++) next[k] = act(gi[k] + gh[k]);
     } else if (kind === "LSTM") {
       const gh = linear(Whh, bhh, h);
-      const z = (block, k) => gi[block * H + k] + gh[block * H + k];
       const step = { i: new Array(H), f: new Array(H), g: new Array(H), o: new Array(H) };
       const nextC = new Float64Array(H);
       for (let k = 0; k < H; k++) {
-        const i = gate("i", t, k, () => sigmoid(z(0, k)));
-        const f = gate("f", t, k, () => sigmoid(z(1, k)));
-        const g = gate("g", t, k, () => Math.tanh(z(2, k)));
-        const o = gate("o", t, k, () => sigmoid(z(3, k)));
+        const i = fixI ? fixI(t, k) : sigmoid(gi[k] + gh[k]);
+        const f = fixF ? fixF(t, k) : sigmoid(gi[H + k] + gh[H + k]);
+        const g = fixG ? fixG(t, k) : Math.tanh(gi[2 * H + k] + gh[2 * H + k]);
+        const o = fixO ? fixO(t, k) : sigmoid(gi[3 * H + k] + gh[3 * H + k]);
         nextC[k] = f * c[k] + i * g;
         next[k] = o * Math.tanh(nextC[k]);
         step.i[k] = i; step.f[k] = f; step.g[k] = g; step.o[k] = o;
@@ -160,12 +162,11 @@ export function run(spec, x, force = {}) {
       cs.push(Array.from(c));
       for (const name of "ifgo") gates[name].push(step[name]);
     } else {
-      const resetAfter = spec.reset_after !== false;
       const gh = linear(Whh, bhh, h);
       const r = new Array(H), z = new Array(H), n = new Array(H);
       for (let k = 0; k < H; k++) {
-        r[k] = gate("r", t, k, () => sigmoid(gi[k] + gh[k]));
-        z[k] = gate("z", t, k, () => sigmoid(gi[H + k] + gh[H + k]));
+        r[k] = fixR ? fixR(t, k) : sigmoid(gi[k] + gh[k]);
+        z[k] = fixZ ? fixZ(t, k) : sigmoid(gi[H + k] + gh[H + k]);
       }
       // the past's share of the candidate: r ⊙ (W_hn h + b_hn) in PyTorch's form,
       // W_hn (r ⊙ h) + b_hn in Cho's
@@ -177,7 +178,7 @@ export function run(spec, x, force = {}) {
         past = linear(Whh.slice(2 * H), bhh ? bhh.slice(2 * H) : null, rh);
       }
       for (let k = 0; k < H; k++) {
-        n[k] = gate("n", t, k, () => Math.tanh(gi[2 * H + k] + past[k]));
+        n[k] = fixN ? fixN(t, k) : Math.tanh(gi[2 * H + k] + past[k]);
         next[k] = (1 - z[k]) * n[k] + z[k] * h[k];
       }
       gates.r.push(r); gates.z.push(z); gates.n.push(n);
