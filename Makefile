@@ -12,7 +12,8 @@ TORCH_INDEX ?=
 
 .PHONY: lessons test venv system editions notebooks lab checkpoints extract update report clean
 
-$(STAMP): pyproject.toml
+# (jupyter/: what the install puts into JupyterLab, see jupyter/README.md)
+$(STAMP): pyproject.toml setup.py $(shell find jupyter -type f)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# the CPU wheel first, so that nothing later reaches for a CUDA build
@@ -55,5 +56,7 @@ test: venv system notebooks
 	$(VENV)/bin/ruff check src tests scripts benchmarks
 	$(VENV)/bin/pytest -n auto --dist loadfile tests --nbval-lax --nbval-cell-timeout=600 notebooks
 
+# the .ipynb of the chapters too, except one that was run or edited since it was built
 clean:
-	rm -rf site build notebooks/*/*.ipynb
+	rm -rf site build
+	test ! -x $(PY) || $(PY) -m gatelab.build clean

@@ -24,6 +24,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import normalize, read_po, unescape, write_po
 
 from .. import i18n
+from . import generated
 
 ROOT = Path(__file__).resolve().parents[3]
 NOTEBOOKS = ROOT / "notebooks"
@@ -319,21 +320,17 @@ def edition_text(chapter: str, lang: str) -> str:
         "generated": f"from notebooks/en/{chapter}.md and locales/{lang}/LC_MESSAGES/{chapter}.po "
                      "by `make editions`; edit those, never this file",
     }
-    return jupytext.writes(nb, fmt="md:myst")
+    # with a fingerprint of its cells: a teacher who opens the edition in JupyterLab and saves
+    # changes keeps them (gatelab.build.generated)
+    return generated.stamped_text(nb, "md:myst")
 
 
-def write_editions(languages: tuple[str, ...] = TARGET_LANGUAGES) -> list[Path]:
-    """Write every edition; return the files that changed."""
-    changed = []
-    for chapter in chapters():
-        for lang in languages:
-            path = NOTEBOOKS / lang / f"{chapter}.md"
-            text = edition_text(chapter, lang)
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text, encoding="utf-8")
-                changed.append(path)
-    return changed
+def write_editions(languages: tuple[str, ...] = TARGET_LANGUAGES) -> list[generated.Outcome]:
+    """Write every edition, except one that was edited since it was written (kept); return
+    what happened to each file that is not already current."""
+    outcomes = [generated.write(NOTEBOOKS / lang / f"{chapter}.md", edition_text(chapter, lang))
+                for chapter in chapters() for lang in languages]
+    return [o for o in outcomes if o.status != generated.CURRENT]
 
 
 def report() -> dict[tuple[str, str], dict[str, int]]:

@@ -9,6 +9,7 @@ import jupytext
 import nbformat
 
 from .. import i18n
+from . import generated
 from .catalogs import NOTEBOOKS, ROOT, chapters
 
 EXECUTED = ROOT / "build" / "executed"
@@ -28,13 +29,17 @@ def read(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def write_ipynb(langs: tuple[str, ...] | None = None) -> list[Path]:
-    written = []
-    for _lang, _chapter, md in sources(langs):
-        target = md.with_suffix(".ipynb")
-        nbformat.write(read(md), target)
-        written.append(target)
-    return written
+def write_ipynb(langs: tuple[str, ...] | None = None) -> list[generated.Outcome]:
+    """The .ipynb next to every edition's .md, except where one was run or edited since it was
+    built: that one is kept (see :mod:`gatelab.build.generated`)."""
+    return [generated.write(md.with_suffix(".ipynb"), generated.stamped_text(read(md), "ipynb"))
+            for _lang, _chapter, md in sources(langs)]
+
+
+def clean_ipynb(langs: tuple[str, ...] | None = None) -> list[generated.Outcome]:
+    """Delete the built .ipynb of every edition, keeping any that was run or edited since."""
+    return [generated.remove(md.with_suffix(".ipynb")) for _lang, _chapter, md in sources(langs)
+            if md.with_suffix(".ipynb").exists()]
 
 
 def execute_all(langs: tuple[str, ...] | None = None, timeout: int = 600) -> dict[Path, float]:
