@@ -7,6 +7,11 @@ first gate explorer (the LSTM's forget gate, the GRU's update gate) and checks t
 widget draws a new figure: what a learner does, through the real widget comms. No cell may show
 an error. The screenshots go to build/screenshots/jupyterlab_{lang}_{chapter}.png for a person
 to look at.
+
+Also what a class meets first: the Bengali index page opened by URL (where an nbgitpuller link
+lands) and the chapters opened from its links and by a double-click on their .md open as
+notebooks, with Bengali and Devanagari drawn in the fonts the project installs into JupyterLab
+(build/screenshots/jupyterlab_bn_index.png).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from gatelab.build.catalogs import NOTEBOOKS, ROOT
+from gatelab.build.index import chapter_title
 from gatelab.i18n import gettext
 
 pytestmark = pytest.mark.browser
@@ -320,3 +326,93 @@ def _new_src(page, image, before: str) -> str:
         pytest.fail(f"the explorer's image did not change within {REDRAW_TIMEOUT_S} s "
                     "of the click")
     return image.get_attribute("src")
+
+
+# --- what an nbgitpuller link and a double-click open ----------------------------------------
+
+#: the fonts the project installs into JupyterLab (jupyter/labextension/static/fonts.css), by
+#: the name inside the font file, which is what Chromium reports
+SHIPPED_FONTS = {"bn": "Noto Sans Bengali", "hi": "Noto Sans Devanagari"}
+
+
+def _platform_fonts(page, element) -> dict[str, int]:
+    """The fonts Chromium really drew ``element``'s text with: family -> glyphs (DevTools'
+    CSS.getPlatformFontsForNode), "(web)" after the name of a font the page loaded."""
+    client = page.context.new_cdp_session(page)
+    try:
+        client.send("DOM.enable")
+        client.send("CSS.enable")
+        client.send("DOM.getDocument", {"depth": 0})
+        element.evaluate("e => { window.__gatelabNode = e; }")
+        remote = client.send("Runtime.evaluate", {"expression": "window.__gatelabNode"})
+        node = client.send("DOM.requestNode", {"objectId": remote["result"]["objectId"]})
+        fonts = client.send("CSS.getPlatformFontsForNode", {"nodeId": node["nodeId"]})["fonts"]
+        return {f["familyName"] + (" (web)" if f["isCustomFont"] else ""): f["glyphCount"]
+                for f in fonts}
+    finally:
+        client.detach()
+
+
+def _current_document(page):
+    """The widget of the main area's current tab, once it has finished opening."""
+    return page.locator("#jp-main-dock-panel .jp-MainAreaWidget:not(.lm-mod-hidden)").last
+
+
+def test_link_and_double_click_open_notebooks_in_the_language(lab: Lab, page: Watched) -> None:
+    """The URL an nbgitpuller link lands on (the Bengali index page) opens a notebook, not the
+    Markdown source; its links and a double-click in the file browser open the chapters as
+    notebooks too; and the Bengali and Devanagari text is drawn with the fonts the project
+    installs, not left to the system's (this machine may have none for either script)."""
+    screenshot = ROOT / "build" / "screenshots" / "jupyterlab_bn_index.png"
+    browser_page = page.page
+    with _screenshot_on_failure(browser_page, screenshot):
+        browser_page.goto(f"{lab.url}lab/workspaces/index-bn/tree/bn/index.md",
+                          wait_until="domcontentloaded")
+        index_view = _current_document(browser_page)
+        first_title = index_view.locator(".jp-RenderedMarkdown li a").first
+        first_title.wait_for(timeout=START_TIMEOUT_S * 1000)
+        assert "jp-NotebookPanel" in (index_view.get_attribute("class") or "")
+        assert browser_page.locator(".jp-FileEditor:visible").count() == 0, "opened as text"
+        assert first_title.inner_text().strip() == chapter_title("01_rnn", "bn")
+
+        # the fonts: every Bengali glyph of the title from the shipped face, and the link to
+        # the Hindi index in the Devanagari one
+        browser_page.evaluate("() => document.fonts.ready")
+        drawn = _platform_fonts(browser_page, first_title.element_handle())
+        assert drawn.get(SHIPPED_FONTS["bn"] + " (web)", 0) >= len("অধ্যায়"), drawn
+        assert SHIPPED_FONTS["bn"] not in drawn, f"a system font drew Bengali: {drawn}"
+        hindi = index_view.locator(".jp-RenderedMarkdown a").get_by_text("हिन्दी", exact=True)
+        drawn_hi = _platform_fonts(browser_page, hindi.element_handle())
+        assert drawn_hi.get(SHIPPED_FONTS["hi"] + " (web)", 0) >= len("हिन्दी") - 2, drawn_hi
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        browser_page.screenshot(path=str(screenshot))
+
+        # a link of the index opens its chapter as a notebook
+        first_title.click()
+        tab = browser_page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current")
+        expect_label = "01_rnn.md"
+        browser_page.wait_for_function(
+            "label => [...document.querySelectorAll('.lm-DockPanel-tabBar .lm-mod-current "
+            ".lm-TabBar-tabLabel')].some(e => e.textContent === label)", arg=expect_label,
+            timeout=START_TIMEOUT_S * 1000)
+        _current_document(browser_page).locator(".jp-Notebook .jp-Cell").first.wait_for(
+            timeout=START_TIMEOUT_S * 1000)
+        assert tab.first.inner_text().strip() == expect_label
+
+        # a double-click on a chapter's .md in the file browser (now in bn/) does the same
+        browser_page.locator(".jp-DirListing-item").get_by_text(
+            "03_gru.md", exact=True).dblclick()
+        browser_page.wait_for_function(
+            "() => [...document.querySelectorAll('.lm-DockPanel-tabBar .lm-mod-current "
+            ".lm-TabBar-tabLabel')].some(e => e.textContent === '03_gru.md')",
+            timeout=START_TIMEOUT_S * 1000)
+        gru = _current_document(browser_page)
+        gru.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=START_TIMEOUT_S * 1000)
+        assert "jp-NotebookPanel" in (gru.get_attribute("class") or "")
+        assert browser_page.locator(".jp-FileEditor:visible").count() == 0
+        heading = gru.locator(".jp-RenderedMarkdown h1").first
+        assert heading.inner_text().strip().startswith(chapter_title("03_gru", "bn")[:6])
+        drawn = _platform_fonts(browser_page, heading.element_handle())
+        assert drawn.get(SHIPPED_FONTS["bn"] + " (web)", 0) > 0, drawn
+    assert page.outside == [], f"the page tried to load {page.outside}"
+    assert page.errors == [], f"script errors: {page.errors}"
