@@ -1,11 +1,12 @@
 """How many threads torch uses in a lesson's kernel: one, unless the learner asks for more.
 
 A class shares a server's cores. torch starts a thread per core in every kernel, and with four
-kernels on two cores those threads wait for one another: Chapter 2 took 391–576 s per kernel
-instead of 54–60 s with one thread each (``benchmarks/README.md``). The lessons' networks are
-tiny, so one thread loses nothing even alone (28.3 s against 28.6 s). :func:`gatelab.use` sets
-the count when a notebook starts, never ``import gatelab``; a learner who knows better passes
-``threads=N`` or sets the environment variable ``GATELAB_THREADS`` before starting Jupyter.
+kernels on two cores those threads wait for one another: Chapter 2 took 260–349 s per kernel
+instead of 27–28 s with one thread each (``benchmarks/threads.py``, ``benchmarks/README.md``).
+The lessons' networks are tiny, so one thread loses nothing even alone (13 s either way).
+:func:`gatelab.use` sets the count when a notebook starts, never ``import gatelab``; a learner
+who knows better passes ``threads=N`` or sets the environment variable ``GATELAB_THREADS``
+before starting Jupyter.
 """
 
 from __future__ import annotations
