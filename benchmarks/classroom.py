@@ -110,12 +110,12 @@ def run_class(size: int, environment: dict[str, str], args: argparse.Namespace) 
             offset = index * args.window / size
             rng = np.random.default_rng(index)
 
-            def before_click(k: int) -> None:
+            def before_click(k: int, kernel) -> None:
                 if k == 0:
                     arrive(name)
-                    everyone.wait(max(0.0, began + args.timeout - time.monotonic()))
+                    kernel.idle(began + args.timeout - time.monotonic(), until=everyone.is_set)
                 else:
-                    time.sleep(args.think * rng.uniform(0.5, 1.5))
+                    kernel.idle(args.think * rng.uniform(0.5, 1.5))
 
             time.sleep(offset)
             try:
@@ -220,13 +220,13 @@ def main() -> int:
             run = run_class(size, env, args)
             summaries.append(summary(run))
             results.setdefault(policy, []).append(run)
+            if args.json:  # after each class, so that a long run that is stopped keeps them
+                args.json.parent.mkdir(parents=True, exist_ok=True)
+                args.json.write_text(json.dumps(results, indent=1))
             print(row(summaries[-1]), flush=True)
             for error in summaries[-1]["errors"]:
                 print(f"     {error[:200]}")
         capacities[policy] = capacity(summaries, cores)
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=1))
     print()
     for policy in chosen:
         per_core, largest = capacities[policy]

@@ -30,6 +30,7 @@ import struct
 import subprocess
 import sys
 import time
+import traceback
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -559,13 +560,17 @@ class RemoteKernel:
     def _receive(self, deadline: float) -> dict:
         import websocket
 
+        if time.monotonic() > deadline:  # however busy the kernel's output keeps the socket
+            raise TimeoutError(f"{self.student.name}'s kernel did not answer in time")
         self.ws.settimeout(max(0.1, deadline - time.monotonic()))
         try:
             frame = self.ws.recv()
         except websocket.WebSocketTimeoutException:
             raise TimeoutError(f"{self.student.name}'s kernel did not answer in time") from None
         except websocket.WebSocketConnectionClosedException:
-            raise KernelDied(f"{self.student.name}'s connection to the kernel closed") from None
+            frame = None
+        if not frame:  # a close frame reads as empty
+            raise HubError(f"{self.student.name}: the server closed the connection to the kernel")
         message = _unpack(frame) if isinstance(frame, bytes) else json.loads(frame)
         kind = message["header"]["msg_type"]
         content = message["content"]
@@ -581,6 +586,16 @@ class RemoteKernel:
             if data.get("method") in ("update", "echo_update"):
                 self.widgets[content["comm_id"]].update(data.get("state", {}))
         return message
+
+    def idle(self, seconds: float, until: Callable[[], bool] | None = None) -> None:
+        """Wait as an open JupyterLab tab waits, for ``seconds`` or until ``until()``: keep
+        reading the websocket, which answers the server's pings (a connection that does not is
+        closed after Jupyter Server's ``websocket_ping_timeout``) and keeps widget states
+        current."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not (until is not None and until()):
+            with contextlib.suppress(TimeoutError):
+                self._receive(min(deadline, time.monotonic() + 0.5))
 
     def request(self, msg_type: str, content: dict, timeout: float | None = None) -> dict:
         """A shell request; returns its reply's content once the kernel is idle again."""
@@ -670,11 +685,12 @@ class Lesson:
 
 
 def click_explorer(kernel: RemoteKernel, view: str, clicks: int, timeout: float = 60,
-                   before_click: Callable[[int], None] | None = None) -> list[tuple[float, bool]]:
+                   before_click: Callable[[int, RemoteKernel], None] | None = None
+                   ) -> list[tuple[float, bool]]:
     """Click a gate explorer (the widget ``view`` a cell displayed) ``clicks`` times as a
     student would: each gate's buttons in turn to their next mode (learned, open, shut, value),
-    and every fifth click a preset. ``before_click(k)``, if given, runs before click k (a
-    student's pause; not timed). Returns (seconds until the new image, whether it came)."""
+    and every fifth click a preset. ``before_click(k, kernel)``, if given, runs before click k
+    (a student's pause, e.g. ``kernel.idle(1.0)``; not timed). Returns (seconds until the new image, whether it came)."""
     tree = list(kernel.widget_tree(view))
     gates = [w for w in tree if kernel.widgets[w]["_model_name"] == "ToggleButtonsModel"]
     presets = [w for w in tree if kernel.widgets[w]["_model_name"] == "ButtonModel"]
@@ -684,7 +700,7 @@ def click_explorer(kernel: RemoteKernel, view: str, clicks: int, timeout: float 
     times = []
     for k in range(clicks):
         if before_click is not None:
-            before_click(k)
+            before_click(k, kernel)
         if k % 5 == 4 and presets:
             button = presets[(k // 5) % len(presets)]
             data = {"method": "custom", "content": {"event": "click"}}
@@ -699,7 +715,7 @@ def click_explorer(kernel: RemoteKernel, view: str, clicks: int, timeout: float 
 
 def run_lesson(student: Student, notebook: Any, path: str, clicks: int = 50, retries: int = 1,
                timeout: float = 900, on_cell: Callable[[int, RemoteKernel], None] | None = None,
-               before_click: Callable[[int], None] | None = None) -> Lesson:
+               before_click: Callable[[int, RemoteKernel], None] | None = None) -> Lesson:
     """A student's lesson, as in a browser: log in, start their server, put the chapter
     ``notebook`` (nbformat) at ``path`` in their home, open it, run every code cell from the
     top, click the first gate explorer ``clicks`` times, save the notebook with its outputs.
@@ -762,7 +778,9 @@ def run_lesson(student: Student, notebook: Any, path: str, clicks: int = 50, ret
             "type": "notebook", "format": "json", "content": json.loads(nbformat.writes(notebook))})
         lesson.finished = True
     except Exception as error:  # a benchmark counts what stopped a student
-        lesson.errors.append(f"{type(error).__name__}: {error}")
+        where = traceback.extract_tb(error.__traceback__)[-1]
+        lesson.errors.append(f"{type(error).__name__}: {error} "
+                             f"({Path(where.filename).name}:{where.lineno})")
     finally:
         if kernel is not None:
             kernel.close()
