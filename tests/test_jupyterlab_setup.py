@@ -35,6 +35,8 @@ def test_markdown_opens_as_a_notebook_by_default() -> None:
     assert not error
     viewers = overrides["@jupyterlab/docmanager-extension:plugin"]["defaultViewers"]
     assert {kind: viewers.get(kind) for kind in VIEWERS} == VIEWERS
+    # explorers keep their state in a saved notebook, so they show again without a kernel
+    assert overrides["@jupyter-widgets/jupyterlab-manager:plugin"]["saveState"] is True
 
 
 def test_the_viewer_is_one_jupytext_provides() -> None:
