@@ -4,9 +4,26 @@
 learned, forced open (1), shut (0) or set to a value: the JavaScript twin of
 :func:`gatelab.cells.run`, checked equal to it by ``tests/test_explorer_parity.py``.
 :func:`export` turns a ``torch.nn`` layer and its input into the plain numbers ``cells.js`` takes;
-:func:`source` is the module's text, to inline into a page.
+:func:`source` is that module's text.
+
+``plot.js`` holds the SVG plotting helpers the explorers share; ``gates.js`` is the gate
+explorer (:class:`GateWidget`, an anywidget, for JupyterLab); ``host.js`` runs the same explorers
+in a plain HTML page with no kernel. :func:`module` assembles one explorer's ES module,
+:func:`page_state`, :func:`page_html` and :func:`page_scripts` put explorers in a page (the
+scheme is described in :mod:`gatelab.explorer.page`).
 """
 
 from .export import export, source
+from .page import MIMETYPE, module, page_html, page_scripts, page_state
 
-__all__ = ["export", "source"]
+__all__ = ["MIMETYPE", "GateWidget", "export", "module", "page_html", "page_scripts",
+           "page_state", "source"]
+
+
+def __getattr__(name: str):
+    """GateWidget on first use: it needs anywidget and ipywidgets, the page functions do not."""
+    if name == "GateWidget":
+        from .gates import GateWidget
+
+        return GateWidget
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

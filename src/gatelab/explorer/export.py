@@ -10,6 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -22,15 +23,26 @@ def source() -> str:
     return (resources.files(__package__) / "cells.js").read_text(encoding="utf-8")
 
 
+def shortest(tensor: Tensor) -> list:
+    """A float32 tensor as nested lists of Python floats printed in float32's shortest repr
+    (0.1, not 0.10000000149011612): what the page needs, half the characters. Each number reads
+    back as the same float32; in float64 it is within half a float32 step of it."""
+    values = tensor.detach().cpu().to(torch.float32).numpy()
+    flat = [float(str(v)) for v in values.ravel()]  # str(np.float32) is its shortest repr
+    return np.asarray(flat, dtype=np.float64).reshape(values.shape).tolist()
+
+
 def export(module: nn.Module, x: Tensor, h0: Tensor | None = None,
-           c0: Tensor | None = None) -> dict[str, Any]:
+           c0: Tensor | None = None, compact: bool = False) -> dict[str, Any]:
     """``{"spec": {...}, "x": [[...]]}`` for ``run(spec, x, force)`` in ``cells.js``.
 
     ``module`` is a single-layer, one-direction ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU``; ``x`` one
     sequence, shaped (T, I), or (T, 1, I) — (1, T, I) with ``batch_first=True``. ``h0`` and ``c0``
     (LSTM only) hold the H numbers of the initial state in any shape, e.g. (H,), (1, H) or
     (1, 1, H); zeros when omitted. The spec carries PyTorch's parameters under their own names,
-    gate blocks in PyTorch's order (LSTM i, f, g, o; GRU r, z, n), as float64 numbers.
+    gate blocks in PyTorch's order (LSTM i, f, g, o; GRU r, z, n), as float64 numbers; with
+    ``compact=True`` float32 tensors (torch's default) go in float32's shortest repr instead
+    (:func:`shortest`), which keeps cells.js within ~1e-7 of ``cells.run`` at half the size.
     """
     kind = cells.kind_of(module)  # a clear error for anything but one layer in one direction
     H, I = module.hidden_size, module.input_size
@@ -55,6 +67,8 @@ def export(module: nn.Module, x: Tensor, h0: Tensor | None = None,
         if not torch.isfinite(values).all():
             raise ValueError(_("The explorer needs finite numbers, but the {kind} or its input "
                                "holds NaN or infinity.").format(kind=kind))
+        if compact and tensor.dtype == torch.float32:
+            return shortest(tensor)
         return values.tolist()
 
     def state(name: str, tensor: Tensor | None) -> list[float] | None:
