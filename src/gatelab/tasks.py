@@ -57,17 +57,31 @@ class TemporalOrder:
     SYMBOLS = ("a", "b", "c", "d", "B", "E", "X", "Y")
     CLASSES = ("Q", "R", "S", "U")  # XX, XY, YX, YY
 
-    def __init__(self, level: str = "easy", seed: int = 0, test_size: int = 512):
+    def __init__(self, level: str = "easy", seed: int = 0, test_size: int = 512,
+                 gap: int | None = None):
         if level not in LEVELS:
             raise ValueError(_("Unknown level {level!r}; choose one of {levels}.")
                              .format(level=level, levels=", ".join(LEVELS)))
         self.level = LEVELS[level]
+        if gap is not None:
+            self.level = self._with_gap(self.level, gap)
+        self.gap = gap
         train_seed, test_seed = np.random.SeedSequence(seed).spawn(2)
         self.rng = np.random.default_rng(train_seed)
         self._test_rng = np.random.default_rng(test_seed)
         tests = [self._draw(self._test_rng, 1) for _ in range(test_size)]
         self._test = [(seq[0], label[0]) for seq, label in tests]
         self._test_keys = {seq.tobytes() for seq, _label in self._test}
+
+    @staticmethod
+    def _with_gap(level: Level, gap: int) -> Level:
+        """``level`` with the second relevant symbol exactly ``gap`` steps after the first
+        (t2 = t1 + gap); the length and the range of t1 stay as they are."""
+        longest = level.length[0] - 2 - level.t1[1]  # t2 must come before the trigger B
+        if not 1 <= gap <= longest:
+            raise ValueError(_("At this level the gap between the two relevant symbols can be "
+                               "1 to {longest} steps; got {gap}.").format(longest=longest, gap=gap))
+        return Level(length=level.length, t1=level.t1, t2=(level.t1[0] + gap, level.t1[1] + gap))
 
     @property
     def num_symbols(self) -> int:
@@ -84,7 +98,8 @@ class TemporalOrder:
         seq = rng.integers(0, 4, size=(batch_size, T))  # distractors a-d
         seq[:, 0], seq[:, -1] = self.SYMBOLS.index("E"), self.SYMBOLS.index("B")  # start, trigger
         t1 = rng.integers(lv.t1[0], lv.t1[1] + 1, size=batch_size)
-        t2 = rng.integers(lv.t2[0], lv.t2[1] + 1, size=batch_size)
+        t2 = (t1 + self.gap if self.gap is not None  # a fixed distance
+              else rng.integers(lv.t2[0], lv.t2[1] + 1, size=batch_size))
         first, second = rng.integers(0, 2, size=batch_size), rng.integers(0, 2, size=batch_size)
         rows = np.arange(batch_size)
         x_index = self.SYMBOLS.index("X")

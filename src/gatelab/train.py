@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import tasks
+from .i18n import _
 
 
 @dataclass
@@ -89,19 +90,110 @@ def accuracy(model: nn.Module, task: tasks.TemporalOrder) -> float:
 def fit(model: nn.Module, task: tasks.TemporalOrder, steps: int = 500, batch_size: int = 32,
         lr: float = 1e-2, evaluate_every: int = 25, max_norm: float = 1.0,
         progress: Callable[[int, float], None] | None = None,
-        until: float | None = None) -> History:
+        until: float | None = None, optimizer: torch.optim.Optimizer | None = None,
+        history: History | None = None) -> History:
     """Train a sequence classifier with Adam and gradient clipping; evaluate on the held-out
     set every ``evaluate_every`` steps. ``progress(step, accuracy)`` is called at each
     evaluation (a progress bar, a print). With ``until``, stop at the first evaluation whose
-    accuracy reaches it."""
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    history, started = History(), time.perf_counter()
-    for step in range(1, steps + 1):
+    accuracy reaches it.
+
+    To go on from an earlier run (:func:`curriculum` does, level after level), pass its
+    ``optimizer`` and ``history``: the steps and the clock then continue from where it stopped,
+    and ``steps`` more steps are taken at most."""
+    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
+    history = History() if history is None else history
+    done = history.steps[-1] if history.steps else 0  # a run always ends with an evaluation
+    started = time.perf_counter() - (history.seconds[-1] if history.seconds else 0.0)
+    for step in range(done + 1, done + steps + 1):
         x, y = task.batch(batch_size)
         update(model, optimizer, F.cross_entropy(model(x), y), max_norm)
-        if step % evaluate_every == 0 or step == steps:
+        if (step - done) % evaluate_every == 0 or step == done + steps:
             if history.record(step, accuracy(model, task), started, progress, until):
                 break
+    return history
+
+
+# --- a curriculum: the temporal-order task from short sequences to the paper's ---------------
+
+
+@dataclass
+class CurriculumHistory(History):
+    """A :class:`History` of a curriculum: which level each evaluation measured, and the size
+    of the batches (so that steps can be counted in sequences)."""
+
+    batch_size: int = 32
+    levels: list[str] = field(default_factory=list)  # the level of each evaluation
+    target: float = 0.99  # the held-out accuracy on the last level that ends training
+
+    @property
+    def sequences(self) -> list[int]:
+        """Training sequences seen at each evaluation."""
+        return [step * self.batch_size for step in self.steps]
+
+    @property
+    def reached(self) -> bool:
+        """Whether the last level's held-out accuracy reached the target."""
+        return any(level == self.last_level and acc >= self.target
+                   for level, acc in zip(self.levels, self.accuracy, strict=True))
+
+    @property
+    def last_level(self) -> str:
+        return self.levels[-1] if self.levels else ""
+
+    def sequences_to_target(self) -> int | None:
+        """Sequences seen when the last level first reached the target; None if it never did."""
+        for level, acc, seen in zip(self.levels, self.accuracy, self.sequences, strict=True):
+            if level == self.last_level and acc >= self.target:
+                return seen
+        return None
+
+    def seconds_to_target(self) -> float | None:
+        """Seconds until the last level first reached the target; None if it never did."""
+        for level, acc, sec in zip(self.levels, self.accuracy, self.seconds, strict=True):
+            if level == self.last_level and acc >= self.target:
+                return sec
+        return None
+
+
+#: the curriculum of Chapter 4 (see :func:`curriculum` and scripts/long_lags.py for why)
+CURRICULUM = ("easy", "moderate", "hard")
+
+
+def curriculum(model: nn.Module, levels: tuple[str, ...] = CURRICULUM, seed: int = 0,
+               budget: int = 192_000, batch_size: int = 32, lr: float = 3e-3,
+               advance: float = 0.95, target: float = 0.99, evaluate_every: int = 25,
+               test_size: int = 256, max_norm: float = 1.0,
+               progress: Callable[[int, float], None] | None = None) -> CurriculumHistory:
+    """Train a temporal-order classifier level by level: on each level until its held-out
+    accuracy reaches ``advance``, then on the next; on the last level until ``target``, or until
+    ``budget`` training sequences have been seen in all. One optimizer (Adam, ``lr``) and
+    gradient clipping to ``max_norm`` throughout, so the step count and the clock run on from
+    level to level. ``levels=("hard",)`` is direct training, without a curriculum.
+
+    ``progress(step, accuracy)`` is called at each evaluation (a progress bar): the step counts
+    from the start, the accuracy is the held-out accuracy of the level being trained. The
+    history records, per evaluation, the level, the step (``sequences`` = step × batch size),
+    the accuracy and the seconds since the start. Each level's task is made from ``seed``
+    with ``test_size`` held-out sequences before the clock starts.
+    """
+    if not levels:
+        raise ValueError(_("Give at least one level, e.g. levels=('easy', 'moderate', 'hard')."))
+    steps_left = budget // batch_size
+    if steps_left < 1:
+        raise ValueError(_("A budget of {budget} sequences is less than one batch of {batch}.")
+                         .format(budget=budget, batch=batch_size))
+    made = [tasks.TemporalOrder(level, seed=seed, test_size=test_size) for level in levels]
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    history = CurriculumHistory(batch_size=batch_size, target=target)
+    for number, (level, task) in enumerate(zip(levels, made, strict=True)):
+        last = number == len(levels) - 1
+        done = history.steps[-1] if history.steps else 0
+        fit(model, task, steps=steps_left - done, batch_size=batch_size,
+            evaluate_every=evaluate_every, max_norm=max_norm, progress=progress,
+            until=target if last else advance, optimizer=optimizer, history=history)
+        history.levels.extend([level] * (len(history.steps) - len(history.levels)))
+        if history.steps[-1] >= steps_left or (not last and history.final < advance):
+            break  # the budget is spent
     return history
 
 
@@ -240,3 +332,69 @@ def holding_gates(model: nn.Module, task: tasks.TemporalOrder, unit: int) -> dic
                 sums[first][name] = sums[first].get(name, 0.0) + value
     return {first: {name: total / counts[first] for name, total in gates.items()}
             for first, gates in sums.items()}
+
+
+# --- echo: the carried state and the BPTT chunk ---------------------------------------------
+
+
+@torch.no_grad()
+def chunk_errors(model: nn.Module, task: tasks.Echo, chunk_length: int) -> dict[str, list[float]]:
+    """Error rate of an echo tagger at each position of a chunk, over the held-out stream cut
+    into chunks of ``chunk_length``: "fresh", each chunk read from a zero state; "carried", the
+    state of the chunk before carried in (as in training). From a fresh state the first
+    ``delay`` positions ask for bits the network never saw: it can only guess them.
+
+    Returns {"fresh": [error at position 0, 1, ...], "carried": [...]}, each of length
+    ``chunk_length``; the steps at the very start of the stream (nothing to echo) are left out.
+    """
+    if chunk_length < 1:
+        raise ValueError(_("The chunk length must be at least 1; got {length}.")
+                         .format(length=chunk_length))
+    was_training = model.training
+    model.eval()
+    x, y = task.test_set()  # (rows, L, 1), (rows, L)
+    chunks = x.shape[1] // chunk_length
+    result = {}
+    for mode in ("fresh", "carried"):
+        wrong = torch.zeros(chunk_length)
+        counted = torch.zeros(chunk_length)
+        state = None
+        for k in range(chunks):
+            piece = slice(k * chunk_length, (k + 1) * chunk_length)
+            scores, new_state = model(x[:, piece], None if mode == "fresh" else state)
+            state = new_state
+            target = y[:, piece]  # (rows, chunk)
+            valid = target >= 0
+            wrong += ((scores.argmax(-1) != target) & valid).sum(0).float()
+            counted += valid.sum(0).float()
+        result[mode] = (wrong / counted.clamp(min=1)).tolist()
+    model.train(was_training)
+    return result
+
+
+def echo_chunk_lengths(kind: str = "LSTM", delay: int = 8,
+                       chunk_lengths: tuple[int, ...] = (4, 8, 10, 12, 16, 24),
+                       hidden_size: int = 32, time_steps: int = 8000, seed: int = 0,
+                       batch_size: int = 32, lr: float = 1e-2,
+                       progress: Callable[[int, float], None] | None = None) -> dict[int, float]:
+    """Train one echo tagger per chunk length (truncated BPTT, state carried over) on the same
+    number of time steps per stream row, and return the held-out accuracy each reached.
+
+    With a chunk no longer than the delay, the bit to echo always lies in an earlier chunk: the
+    state can carry it forward, but the gradient stops at the chunk's start, so nothing teaches
+    the network to keep it. ``progress(chunk_length, accuracy)`` is called after each one.
+    """
+    from . import models
+
+    reached = {}
+    for length in chunk_lengths:
+        torch.manual_seed(seed)
+        model = models.Tagger(kind, input_size=1, hidden_size=hidden_size, num_classes=2)
+        task = tasks.Echo(delay=delay, seed=seed)
+        steps = max(time_steps // length, 1)
+        history = fit_echo(model, task, steps=steps, batch_size=batch_size, chunk_length=length,
+                           lr=lr, evaluate_every=steps)
+        reached[length] = history.final
+        if progress:
+            progress(length, history.final)
+    return reached
