@@ -160,7 +160,7 @@ CURRICULUM = ("easy", "moderate", "hard")
 
 
 def curriculum(model: nn.Module, levels: tuple[str, ...] = CURRICULUM, seed: int = 0,
-               budget: int = 192_000, batch_size: int = 32, lr: float = 3e-3,
+               budget: int = 128_000, batch_size: int = 32, lr: float = 3e-3,
                advance: float = 0.95, target: float = 0.99, evaluate_every: int = 25,
                test_size: int = 256, max_norm: float = 1.0,
                progress: Callable[[int, float], None] | None = None) -> CurriculumHistory:
