@@ -1,0 +1,252 @@
+// Chapter 1's spectral-radius explorer (gatelab.explorer.VanishingWidget): set the spectral
+// radius ρ of a random tanh RNN's W_hh on a continuous slider and see its hidden states and the
+// gradient through time ‖∂h_T/∂h_t‖ (log scale), with gradient clipping on or off; computed HERE
+// by bptt.js from the network's own weights, for every ρ, with no kernel.
+//
+// Assembly (gatelab.explorer.module("vanishing")): an ENTRY file over the libraries plot.js and
+// bptt.js; it ends with `export default { render };`.
+//
+// The model (anywidget's, or host.js's stand-in) holds: network (see vanishing.network() in
+// Python), threshold (‖∂L/∂W_hh‖ at ρ = 1 in float32; the page recomputes it), radius, clip,
+// labels (every word shown, translated). radius and clip are written back.
+//
+// Frame latency: each input event's time to the painted frame (requestAnimationFrame after the
+// DOM update, then the task after the paint) is marked with performance.measure("gatelab-frame")
+// and pushed to window.gatelabFrames as {explorer: "vanishing", kind, ms}, kind "computed" or
+// "cached" (every slider position is computed ahead while the page is idle).
+
+import * as bptt from "./bptt.js";
+import * as plot from "./plot.js";
+
+const COLORS = { grad: "#7a4fb0", faint: "#9a9a9a" };
+const UNIT_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+                     "#7f7f7f"]; // matplotlib's, as in the notebook's figure
+const SHOWN_UNITS = 8;
+const NORM_DOMAIN = [1e-20, 1e4]; // plots.vanishing's y-limits: every ρ from 0.5 to 1.5
+const FONT = 13; // px
+const PANEL_HEIGHT = 250; // px, one figure
+const MAX_FRAMES = 2000;
+const SLIDER = { min: 0.5, max: 1.5, step: 0.01 };
+const SLIDER_VALUES = Array.from({ length: Math.round((SLIDER.max - SLIDER.min) / SLIDER.step) + 1 },
+                                 (_, k) => (Math.round(SLIDER.min * 100) + k) / 100); // as the slider's value parses
+
+/** plots._number: 6.97, 51.6, 2,754. */
+function number(value) {
+  return value >= 1000 ? Math.round(value).toLocaleString("en-US") : String(Number(value.toPrecision(3)));
+}
+
+/** A Python format template's fields filled in: {name} and {name:.2f}. */
+function fill(template, values) {
+  return template.replace(/\{(\w+)(?::\.(\d+)f)?\}/g, (whole, name, digits) => {
+    if (!(name in values)) return whole;
+    return digits === undefined ? String(values[name]) : Number(values[name]).toFixed(Number(digits));
+  });
+}
+
+/** 10⁻²⁰: a power of ten as plots._log_axis labels it. */
+function power(v) {
+  const superscript = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+  return `10${String(Math.round(Math.log10(v))).replace(/./g, (c) => superscript[c])}`;
+}
+
+/** The first significant digits of a small or large positive number: 1.9e-18, 591. */
+function short(v) {
+  return v >= 1e-3 && v < 1e5 ? String(Number(v.toPrecision(3))) : v.toExponential(1);
+}
+
+/** The time from an input event to the frame that shows its result, once painted. */
+function timeFrame(start, kind) {
+  requestAnimationFrame(() => {
+    const channel = new MessageChannel(); // runs after this frame's paint
+    channel.port1.onmessage = () => {
+      const end = performance.now();
+      try {
+        performance.measure("gatelab-frame", { start, end });
+      } catch {
+        // an older browser: the sample below is what counts
+      }
+      const frames = (window.gatelabFrames ??= []);
+      if (frames.length < MAX_FRAMES) frames.push({ explorer: "vanishing", kind, ms: end - start });
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+function render({ model, el }) {
+  const network = model.get("network");
+  const labels = model.get("labels");
+  const T = network.x.length;
+  const id = `gatelab-vanishing-${Math.random().toString(36).slice(2)}`;
+  const cache = new Map(); // ρ -> result: the clipping toggle needs no recomputation
+  // the threshold: ‖∂L/∂W_hh‖ at ρ = 1, computed here as every other norm is (Python's float32
+  // value, model "threshold", differs in the 7th digit; this one makes ρ = 1 exactly unclipped)
+  const threshold = result(1).weightGradNorm;
+
+  const root = plot.htmlNode("div", { class: "gatelab-explorer gatelab-vanishing" }, el);
+  root.style.fontFamily = 'var(--jp-content-font-family, sans-serif), "gatelab Noto Sans Bengali", ' +
+    '"gatelab Noto Sans Devanagari", "Noto Sans Bengali", "Noto Sans Devanagari"';
+  root.style.fontSize = `${FONT + 1}px`;
+  plot.htmlNode("style", {}, root).textContent = `
+    .gatelab-vanishing input, .gatelab-vanishing output, .gatelab-vanishing label { font: inherit; }
+    .gatelab-vanishing .gatelab-controls { display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: center; }
+    .gatelab-vanishing input[type=range] { width: min(260px, 60vw); vertical-align: middle; }
+    .gatelab-vanishing .gatelab-figures { display: flex; flex-wrap: wrap; gap: 8px 16px; }
+    .gatelab-vanishing .gatelab-figure { flex: 1 1 300px; min-width: 0; }
+    .gatelab-vanishing .gatelab-caption { font-weight: 600; min-height: 2.6em; }
+    .gatelab-vanishing .gatelab-legend span { margin-right: 1.2em; white-space: nowrap; }`;
+  const controls = plot.htmlNode("div", { class: "gatelab-controls" }, root);
+  const sliderRow = plot.htmlNode("span", {}, controls);
+  plot.htmlNode("label", { for: `${id}-radius` }, sliderRow, `${labels.radius} `);
+  const slider = plot.htmlNode("input", { id: `${id}-radius`, type: "range", ...SLIDER, value: model.get("radius") }, sliderRow);
+  const output = plot.htmlNode("output", { for: slider.id }, sliderRow);
+  const clipRow = plot.htmlNode("span", {}, controls);
+  const clip = plot.htmlNode("input", { id: `${id}-clip`, type: "checkbox" }, clipRow);
+  const clipLabel = plot.htmlNode("label", { for: clip.id }, clipRow);
+  plot.htmlNode("span", { "aria-hidden": "true" }, clipLabel, " ✂ ");
+  clipLabel.append(labels.clip);
+
+  const figures = plot.htmlNode("div", { class: "gatelab-figures" }, root);
+  const left = plot.htmlNode("div", { class: "gatelab-figure" }, figures);
+  const leftCaption = plot.htmlNode("div", { class: "gatelab-caption", "aria-hidden": "true" }, left);
+  const leftFig = plot.figure(left, { className: "gatelab-hidden" });
+  const right = plot.htmlNode("div", { class: "gatelab-figure" }, figures);
+  const rightCaption = plot.htmlNode("div", { class: "gatelab-caption", "aria-hidden": "true" }, right);
+  const rightFig = plot.figure(right, { className: "gatelab-norms" });
+  const legend = plot.htmlNode("div", { class: "gatelab-legend", "aria-hidden": "true" }, right);
+
+  function result(radius) {
+    if (!cache.has(radius)) cache.set(radius, bptt.experiment(network, radius));
+    return cache.get(radius);
+  }
+
+  // Every slider position, computed ahead while the page is idle, nearest to the current ρ
+  // first, one per idle moment: a computation takes about a frame, a cached one a fraction.
+  let stopped = false;
+  const idle = window.requestIdleCallback ?? ((f) => setTimeout(() => f({ timeRemaining: () => 50 }), 20));
+  function precompute(deadline) {
+    if (stopped) return;
+    const current = Number(slider.value);
+    const next = SLIDER_VALUES.filter((r) => !cache.has(r))
+      .sort((a, b) => Math.abs(a - current) - Math.abs(b - current))[0];
+    if (next === undefined) return;
+    if (deadline.timeRemaining() > 12) result(next);
+    idle(precompute);
+  }
+
+  function drawHidden(r) {
+    const width = leftFig.resize(PANEL_HEIGHT);
+    leftFig.clear();
+    const p = plot.panel(leftFig.svg, {
+      x: 44, y: 8, width: width - 52, height: PANEL_HEIGHT - 8 - 2.6 * FONT - 12,
+      xDomain: [1, T], yDomain: [-1.05, 1.05], fontSize: FONT, yTicks: [-1, -0.5, 0, 0.5, 1],
+      xTicks: plot.ticks(0, T, Math.max(2, Math.floor(width / 90))).filter((t) => t >= 1),
+      xLabel: labels.time });
+    p.hline(0);
+    for (let k = 0; k < Math.min(SHOWN_UNITS, r.h[0].length); k++) {
+      p.line(r.h.map((row) => row[k]), { stroke: UNIT_COLORS[k], "stroke-width": 1.3 });
+    }
+    const last = r.h[T - 1].slice(0, SHOWN_UNITS);
+    leftFig.describe(fill(labels.hidden_alt, { steps: T, radius: r.radius,
+      low: plot.format(Math.min(...last)), high: plot.format(Math.max(...last)) }));
+  }
+
+  function drawNorms(r, clipped, factor) {
+    const width = rightFig.resize(PANEL_HEIGHT);
+    rightFig.clear();
+    const p = plot.panel(rightFig.svg, {
+      x: 52, y: 8, width: width - 60, height: PANEL_HEIGHT - 8 - 2.6 * FONT - 12,
+      xDomain: [1, T], yDomain: NORM_DOMAIN, yLog: true, fontSize: FONT,
+      yTicks: plot.logTicks(...NORM_DOMAIN, 6), tickFormat: power,
+      xTicks: plot.ticks(0, T, Math.max(2, Math.floor(width / 90))).filter((t) => t >= 1),
+      xLabel: labels.time });
+    const shown = (values) => values.map((v) => Math.min(Math.max(v, NORM_DOMAIN[0]), NORM_DOMAIN[1]));
+    if (clipped) {
+      p.line(shown(r.norms), { stroke: COLORS.faint, "stroke-width": 1.5, "stroke-dasharray": "5 3" });
+      p.line(shown(r.norms.map((v) => v * factor)), { stroke: COLORS.grad, "stroke-width": 2.2 });
+    } else {
+      p.line(shown(r.norms), { stroke: COLORS.grad, "stroke-width": 2.2 });
+    }
+    const norms = clipped ? r.norms.map((v) => v * factor) : r.norms;
+    rightFig.describe(`${rightCaption.textContent} ${fill(labels.norm_alt, {
+      first: short(norms[0]), last: short(norms[T - 1]), steps: T })}`);
+  }
+
+  function legendFor(clipped) {
+    legend.replaceChildren();
+    const items = clipped
+      ? [[labels.raw, { stroke: COLORS.faint, "stroke-dasharray": "5 3" }], [labels.clipped, { stroke: COLORS.grad }]]
+      : [[labels.raw, { stroke: COLORS.grad }]];
+    for (const [text, style] of items) {
+      const item = plot.htmlNode("span", {}, legend);
+      const swatch = plot.svgNode("svg", { width: 24, height: 10, "aria-hidden": "true" }, item);
+      plot.svgNode("line", { x1: 0, x2: 24, y1: 5, y2: 5, "stroke-width": 2, ...style }, swatch);
+      item.append(` ${text}`);
+    }
+  }
+
+  let drawn = null; // the setting on screen, "ρ clip", and the width it was drawn at
+
+  function draw(force = true) {
+    const radius = Number(slider.value); // the controls are the page's state
+    const clipped = clip.checked;
+    const setting = `${radius} ${clipped} ${root.clientWidth}`;
+    if (!force && setting === drawn) return; // the controls' own change, drawn already
+    drawn = setting;
+    output.textContent = radius.toFixed(2);
+    const r = result(radius);
+    const factor = bptt.clipFactor(threshold, r.weightGradNorm);
+    leftCaption.textContent = fill(labels.title, { radius });
+    const values = { raw: number(r.weightGradNorm), threshold: number(threshold) };
+    rightCaption.textContent = !clipped ? fill(labels.title_raw, values)
+      : fill(factor < 1 ? labels.title_clipped : labels.title_kept, values);
+    drawHidden(r);
+    drawNorms(r, clipped, factor);
+    legendFor(clipped);
+    root.dataset.clipFactor = factor; // for tests and curious readers
+  }
+
+  /** Write radius and clip back to the kernel, when there is one; the page keeps its state. */
+  function write() {
+    try {
+      model.set("radius", Number(slider.value));
+      model.set("clip", clip.checked);
+      model.save_changes();
+    } catch {
+      // no kernel (a reopened notebook, an HTML page): the page is the state
+    }
+  }
+
+  function changed(event) {
+    const start = event && event.timeStamp > 0 ? Math.min(event.timeStamp, performance.now()) : performance.now();
+    performance.mark("gatelab-input", { startTime: start });
+    const kind = cache.has(Number(slider.value)) ? "cached" : "computed";
+    write();
+    draw(false);
+    timeFrame(start, kind);
+  }
+
+  slider.addEventListener("input", changed);
+  clip.addEventListener("change", changed);
+  const onModel = () => { // a radius or clip set from Python
+    slider.value = model.get("radius");
+    clip.checked = Boolean(model.get("clip"));
+    draw(false);
+  };
+  model.on("change:radius", onModel);
+  model.on("change:clip", onModel);
+  const unfit = plot.fit(root, draw);
+  clip.checked = Boolean(model.get("clip"));
+  // the page's own hook, for tests and benchmarks: the numbers drawn
+  root.gatelab = { result: () => result(Number(slider.value)), threshold: () => threshold,
+                   computed: () => cache.size, positions: SLIDER_VALUES.length };
+  draw();
+  idle(precompute);
+  return () => {
+    stopped = true;
+    unfit();
+    model.off("change:radius", onModel);
+    model.off("change:clip", onModel);
+  };
+}
+
+export default { render };
