@@ -16,7 +16,8 @@
 //
 // Frame latency: each input event's time to the painted frame (requestAnimationFrame after the
 // DOM update, then the task after the paint) is marked with performance.mark/measure
-// ("gatelab-frame") and pushed to window.gatelabFrames as {explorer, kind, ms}.
+// ("gatelab-frame") and pushed to window.gatelabFrames as {explorer, kind, ms, work}: ms to the
+// painted frame, work the event's own part (computing and updating the DOM) within it.
 
 import * as cells from "./cells.js";
 import * as plot from "./plot.js";
@@ -59,6 +60,11 @@ function fill(template, fields) {
   return template.replace(/\{(\w+)\}/g, (whole, name) => (name in fields ? String(fields[name]) : whole));
 }
 
+/** A forced gate's value as the equations show it: 0 and 1 plainly, else two decimals. */
+function shown(v) {
+  return v === 0 || v === 1 ? String(v) : plot.format(v);
+}
+
 /** A state's series for one unit: trace.h, trace.c, or a gate such as the GRU's candidate n. */
 function series(trace, name, unit) {
   const rows = name === "h" || name === "c" ? trace[name] : trace.gates[name];
@@ -67,6 +73,7 @@ function series(trace, name, unit) {
 
 /** The time from an input event to the frame that shows its result, once painted. */
 function timeFrame(start, kind) {
+  const work = performance.now() - start; // the event's own work: computing and the DOM update
   requestAnimationFrame(() => {
     const channel = new MessageChannel(); // runs after this frame's paint
     channel.port1.onmessage = () => {
@@ -78,7 +85,7 @@ function timeFrame(start, kind) {
         // an older browser: the sample below is what counts
       }
       const frames = (window.gatelabFrames ??= []);
-      if (frames.length < MAX_FRAMES) frames.push({ explorer: "gates", kind, ms });
+      if (frames.length < MAX_FRAMES) frames.push({ explorer: "gates", kind, ms, work });
     };
     channel.port2.postMessage(null);
   });
@@ -196,7 +203,7 @@ function render({ model, el }) {
       const p = html("p", { "data-gate": gate }, equations);
       if (gate in force) {
         p.className = "forced";
-        html("mark", {}, p, `${gate}[t] = ${plot.format(force[gate])}`);
+        html("mark", {}, p, `${gate}[t] = ${shown(force[gate])}`);
         p.append(` ← ${forcedText(force[gate])}`);
       } else {
         p.textContent = labels.equations[gate];
@@ -209,7 +216,7 @@ function render({ model, el }) {
         const gate = match[1];
         if (!(gate in force)) continue;
         p.append(line.slice(last, match.index));
-        html("mark", { title: `${gate}[t]` }, p, plot.format(force[gate]));
+        html("mark", { title: `${gate}[t]` }, p, shown(force[gate]));
         last = match.index + match[0].length;
       }
       p.append(line.slice(last));
@@ -245,66 +252,93 @@ function render({ model, el }) {
   }
 
   /** Draw the axes, ticks, the input and empty lines at the current width and text size. */
-  function layout() {
+  let geometry = null; // sizes in px for the current width and text size (see measure)
+
+  /** Sizes in CSS px from the text size: margins, title and axis room, the ticks' font. */
+  function measure() {
     const fs = fontSize();
     const tick = Math.max(12, 0.92 * fs);
     const longest = Math.max(3, ...labels.inputs.map((n) => n.length));
-    const left = Math.round(Math.max(3.3 * tick, Math.min(0.6 * tick * longest + 8, 9 * tick)));
-    const right = Math.round(0.8 * fs);
-    const title = Math.round(1.35 * fs);
-    const axis = Math.round(2.8 * tick);
-    const xTicks = plot.ticks(1, T, T > 12 ? 6 : T - 1).filter((t) => Number.isInteger(t) && t >= 1);
-    lines = {};
-    const common = { fontSize: tick };
-    const sized = (figure, plotHeight, withAxis) => {
-      figure.clear();
-      const width = figure.resize(title + plotHeight + (withAxis ? axis : 4));
-      return { x: left, y: title, width: Math.max(40, width - left - right), height: plotHeight };
+    return {
+      fs, tick,
+      left: Math.round(Math.max(3.3 * tick, Math.min(0.6 * tick * longest + 8, 9 * tick))),
+      right: Math.round(0.8 * fs),
+      title: Math.round(1.35 * fs),
+      axis: Math.round(2.8 * tick),
+      plotHeight: Math.round(4.6 * fs),
     };
-    // the input, as a heatmap: channels down, time across
+  }
+
+  /** The figure cleared and sized for a plot area of plotHeight px; the panel's placement. */
+  function sized(figure, plotHeight, withAxis) {
+    const { left, right, title, axis, tick } = geometry;
+    figure.clear();
+    const width = figure.resize(title + plotHeight + (withAxis ? axis : 4));
+    return { x: left, y: title, width: Math.max(40, width - left - right), height: plotHeight,
+             fontSize: tick, xDomain: [0.5, T + 0.5], xStart: 1 };
+  }
+
+  /** The input, as a heatmap: channels down, time across. Drawn once per width or text size. */
+  function drawInput() {
     const I = x[0].length;
+    const { tick, fs } = geometry;
     const rowHeight = Math.max(tick * 1.05, Math.min(1.6 * fs, 90 / I));
     const top = Math.max(1e-9, ...x.flat().map(Math.abs));
     const input = plot.panel(figures.input.svg, {
-      ...sized(figures.input, Math.round(rowHeight * I), false), ...common, grid: false,
-      xDomain: [0.5, T + 0.5], xStart: 1, yDomain: [0, 1], title: labels.input_panel, className: "gl-x" });
+      ...sized(figures.input, Math.round(rowHeight * I), false), grid: false, yDomain: [0, 1],
+      title: labels.input_panel, className: "gl-x" });
     input.heatmap(Array.from({ length: I }, (_, r) => x.map((row) => row[r])),
                   (v) => plot.diverging(v / Math.max(1, top)), labels.inputs);
     figures.input.describe(fill(labels.describe_input, { panel: labels.input_panel, steps: T,
                                                          channels: labels.inputs.join(", ") }));
-    // the gates of the unit shown, in [0, 1]
-    const gatePanel = plot.panel(figures.gates.svg, {
-      ...sized(figures.gates, Math.round(4.6 * fs), false), ...common, xDomain: [0.5, T + 0.5], xStart: 1,
-      yDomain: [-0.05, 1.05], yTicks: [0, 0.5, 1], title: labels.gates_panel, className: "gl-g" });
+  }
+
+  /** The gates of the unit shown, in [0, 1], with a ghost and a line each. */
+  function drawGateAxes() {
+    const panel = plot.panel(figures.gates.svg, {
+      ...sized(figures.gates, geometry.plotHeight, false), yDomain: [-0.05, 1.05],
+      yTicks: [0, 0.5, 1], title: labels.gates_panel, className: "gl-g" });
     for (const gate of gates) {
       const color = GATE_COLORS[gate];
       lines[gate] = {
-        panel: gatePanel,
-        ghost: gatePanel.line(series(learned, gate, unit), { class: "gatelab-learned", stroke: color,
-                              "stroke-opacity": 0.45, "stroke-width": 1.2, "stroke-dasharray": "4 3" }),
-        line: gatePanel.line(series(learned, gate, unit), { class: "gatelab-forced", stroke: color,
-                             "stroke-width": 2.2, "data-gate": gate }),
+        panel,
+        ghost: panel.line(series(learned, gate, unit), { class: "gatelab-learned", stroke: color,
+                          "stroke-opacity": 0.45, "stroke-width": 1.2, "stroke-dasharray": "4 3" }),
+        line: panel.line(series(learned, gate, unit), { class: "gatelab-forced", stroke: color,
+                         "stroke-width": 2.2, "data-gate": gate }),
       };
     }
-    // the states, on a symmetric round scale that holds both runs
-    states.forEach(([name, label], k) => {
-      const last = k === states.length - 1;
-      const values = [...series(learned, name, unit), ...series(trace, name, unit)];
-      const limit = (limits[name] = plot.roundLimit(values));
-      const panel = plot.panel(figures[name].svg, {
-        ...sized(figures[name], Math.round(4.6 * fs), last), ...common, xDomain: [0.5, T + 0.5], xStart: 1,
-        yDomain: [-1.08 * limit, 1.08 * limit], yTicks: [-limit, 0, limit], title: label,
-        xTicks: last ? xTicks : null, xLabel: last ? labels.time : "", className: `gl-${name}`,
-        tickFormat: (v) => plot.format(v, Number.isInteger(v) ? 0 : 1) });
-      panel.hline(0);
-      lines[name] = {
-        panel,
-        ghost: panel.line(series(learned, name, unit), { class: "gatelab-learned", stroke: "#000",
-                          "stroke-opacity": 0.45, "stroke-width": 1.3, "stroke-dasharray": "5 3" }),
-        line: panel.line(series(learned, name, unit), { class: "gatelab-forced", stroke: STATE_COLOR,
-                         "stroke-width": 2.4 }),
-      };
-    });
+  }
+
+  /** State k (c or n, then h) on a symmetric round scale that holds both runs. */
+  function drawStateAxes(k) {
+    const [name, label] = states[k];
+    const last = k === states.length - 1;
+    const limit = (limits[name] = plot.roundLimit([...series(learned, name, unit),
+                                                   ...series(trace, name, unit)]));
+    const xTicks = plot.ticks(1, T, T > 12 ? 6 : T - 1).filter((t) => Number.isInteger(t) && t >= 1);
+    const panel = plot.panel(figures[name].svg, {
+      ...sized(figures[name], geometry.plotHeight, last), yDomain: [-1.08 * limit, 1.08 * limit],
+      yTicks: [-limit, 0, limit], title: label, xTicks: last ? xTicks : null,
+      xLabel: last ? labels.time : "", className: `gl-${name}`,
+      tickFormat: (v) => plot.format(v, Number.isInteger(v) ? 0 : 1) });
+    panel.hline(0);
+    lines[name] = {
+      panel,
+      ghost: panel.line(series(learned, name, unit), { class: "gatelab-learned", stroke: "#000",
+                        "stroke-opacity": 0.45, "stroke-width": 1.3, "stroke-dasharray": "5 3" }),
+      line: panel.line(series(learned, name, unit), { class: "gatelab-forced", stroke: STATE_COLOR,
+                       "stroke-width": 2.4 }),
+    };
+  }
+
+  /** Everything drawn again, for a new width, text size or unit. */
+  function layout() {
+    geometry = measure();
+    lines = {};
+    drawInput();
+    drawGateAxes();
+    states.forEach((_state, k) => drawStateAxes(k));
     draw();
   }
 
@@ -343,10 +377,11 @@ function render({ model, el }) {
       error.hidden = false;
       return;
     }
-    for (const [name] of states) {
+    if (!geometry) return;
+    states.forEach(([name], k) => {
       const limit = plot.roundLimit([...series(learned, name, unit), ...series(trace, name, unit)]);
-      if (limit !== limits[name]) return layout(); // the scale changed: redraw its axes too
-    }
+      if (limit !== limits[name]) drawStateAxes(k); // the scale changed: its axes too
+    });
     for (const [name, { panel, ghost, line }] of Object.entries(lines)) {
       panel.update(ghost, series(learned, name, unit));
       panel.update(line, series(trace, name, unit));

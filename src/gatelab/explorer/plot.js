@@ -179,15 +179,22 @@ export function panel(svg, options) {
                                "stroke-width": 0.6, ...attrs }, g);
     },
     /** rows[r][t] as cells of colour color(v), row r from the top, cell t centred on
-     * x = xStart + t; rowLabels on the left. */
+     * x = xStart + t; rowLabels on the left. White cells ("rgb(255,255,255)") are left out. */
     heatmap(rows, color, rowLabels = []) {
       const rowHeight = height / Math.max(1, rows.length);
       const step = Math.abs(X(xStart + 1) - X(xStart));
       rows.forEach((row, r) => {
-        row.forEach((v, t) => {
-          svgNode("rect", { x: X(xStart + t) - step / 2, y: y + r * rowHeight,
-                            width: step + 0.4, height: rowHeight + 0.4, fill: color(v) }, g);
-        });
+        // one rect per run of cells of the same colour: a one-hot input is a few rects a row
+        for (let t = 0; t < row.length;) {
+          const fill = color(row[t]);
+          let end = t + 1;
+          while (end < row.length && color(row[end]) === fill) end++;
+          if (fill !== "rgb(255,255,255)") {
+            svgNode("rect", { x: X(xStart + t) - step / 2, y: y + r * rowHeight,
+                              width: step * (end - t) + 0.4, height: rowHeight + 0.4, fill }, g);
+          }
+          t = end;
+        }
         if (rowLabels[r] !== undefined) {
           svgNode("text", { x: x - 4, y: y + (r + 0.5) * rowHeight + fontSize * 0.35,
                             "text-anchor": "end", ...small }, g).textContent = rowLabels[r];
