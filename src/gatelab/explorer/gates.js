@@ -16,8 +16,9 @@
 //
 // Frame latency: each input event's time to the painted frame (requestAnimationFrame after the
 // DOM update, then the task after the paint) is marked with performance.mark/measure
-// ("gatelab-frame") and pushed to window.gatelabFrames as {explorer, kind, ms, work}: ms to the
-// painted frame, work the event's own part (computing and updating the DOM) within it.
+// ("gatelab-frame") and pushed to window.gatelabFrames as {explorer, kind, ms, work, frame}: ms
+// to the painted frame, work the event's own part (computing and updating the DOM) within it,
+// frame when the frame that shows it began (its requestAnimationFrame timestamp).
 
 import * as cells from "./cells.js";
 import * as plot from "./plot.js";
@@ -74,7 +75,8 @@ function series(trace, name, unit) {
 /** The time from an input event to the frame that shows its result, once painted. */
 function timeFrame(start, kind) {
   const work = performance.now() - start; // the event's own work: computing and the DOM update
-  requestAnimationFrame(() => {
+  requestAnimationFrame((frameStart) => {
+    const frame = frameStart - start; // the frame that shows it began (can be < 0: already begun)
     const channel = new MessageChannel(); // runs after this frame's paint
     channel.port1.onmessage = () => {
       const end = performance.now();
@@ -85,7 +87,7 @@ function timeFrame(start, kind) {
         // an older browser: the sample below is what counts
       }
       const frames = (window.gatelabFrames ??= []);
-      if (frames.length < MAX_FRAMES) frames.push({ explorer: "gates", kind, ms, work });
+      if (frames.length < MAX_FRAMES) frames.push({ explorer: "gates", kind, ms, work, frame });
     };
     channel.port2.postMessage(null);
   });
