@@ -30,17 +30,17 @@ system:
 	@test -x /usr/bin/chromium || bash scripts/install-chromium.sh
 
 extract: venv
-	$(PY) -m gatelab.build extract
+	$(PY) -m gatelab.publish extract
 update: venv
-	$(PY) -m gatelab.build update
+	$(PY) -m gatelab.publish update
 report: venv
-	$(PY) -m gatelab.build report
+	$(PY) -m gatelab.publish report
 editions: venv
-	$(PY) -m gatelab.build editions
+	$(PY) -m gatelab.publish editions
 # the .ipynb of every edition, from the committed .md (make test never regenerates the editions:
 # a test proves the committed ones are current)
 notebooks: venv
-	$(PY) -m gatelab.build notebooks
+	$(PY) -m gatelab.publish notebooks
 
 # the trained models in data/, from fixed seeds (minutes on a CPU; the results are committed)
 checkpoints: venv
@@ -50,7 +50,7 @@ lab: notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
 lessons: editions
-	$(PY) -m gatelab.build html
+	$(PY) -m gatelab.publish html
 
 test: venv system notebooks
 	$(VENV)/bin/ruff check src tests scripts benchmarks
@@ -59,4 +59,4 @@ test: venv system notebooks
 # the .ipynb of the chapters too, except one that was run or edited since it was built
 clean:
 	rm -rf site build
-	test ! -x $(PY) || $(PY) -m gatelab.build clean
+	test ! -x $(PY) || $(PY) -m gatelab.publish clean

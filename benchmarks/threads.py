@@ -39,8 +39,8 @@ from pathlib import Path
 import nbformat
 
 from gatelab import threads
-from gatelab.build.catalogs import NOTEBOOKS
-from gatelab.build.notebooks import read
+from gatelab.publish.notebooks import read
+from gatelab.publish.project import current
 
 JUPYTER = Path(sys.executable).with_name("jupyter")
 PRINTED = re.compile(r"torch threads: (\d+)")  # the English line of gatelab.use (--lang en)
@@ -154,7 +154,7 @@ def main() -> int:
             if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", threads.ENV)}
     default = torch_default_threads(base)
     settings = {"policy": base, "torch default": {**base, threads.ENV: str(default)}}
-    notebook = read(NOTEBOOKS / args.lang / f"{args.chapter}.md")
+    notebook = read(current().notebooks / args.lang / f"{args.chapter}.md")
     print(f"{args.lang}/{args.chapter}, {dt.datetime.now().isoformat(timespec='minutes')}, "
           f"{machine()}; torch's default here: {default} threads", flush=True)
 

@@ -15,10 +15,10 @@ import jupytext
 import nbformat
 import pytest
 
-from gatelab.build import __main__ as build_cli
-from gatelab.build import catalogs, generated, index, notebooks
+from gatelab.publish import __main__ as build_cli
+from gatelab.publish import catalogs, editions, generated, index, notebooks, project
 
-ROOT = catalogs.ROOT
+ROOT = project.find_root(Path(__file__).parent)
 
 
 @pytest.fixture
@@ -27,18 +27,13 @@ def tree(tmp_path: Path, monkeypatch) -> Path:
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks",
                     ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
     shutil.copytree(ROOT / "locales", tmp_path / "locales")
-    for module, name, value in [(catalogs, "ROOT", tmp_path),
-                                (catalogs, "NOTEBOOKS", tmp_path / "notebooks"),
-                                (catalogs, "LOCALES", tmp_path / "locales"),
-                                (notebooks, "NOTEBOOKS", tmp_path / "notebooks"),
-                                (index, "NOTEBOOKS", tmp_path / "notebooks")]:
-        monkeypatch.setattr(module, name, value)
+    monkeypatch.setattr(project, "_current", project.Project(tmp_path))
     # the editions and index pages as the build writes them now, whatever state the
     # repository's copies are in
     for lang in catalogs.TARGET_LANGUAGES:
         for path in (tmp_path / "notebooks" / lang).glob("*.md"):
             path.unlink()
-    catalogs.write_editions()
+    editions.write_editions()
     index.write_indexes()
     return tmp_path
 
@@ -241,7 +236,7 @@ def test_index_lists_every_chapter_in_its_language(lang: str) -> None:
     for link in links:
         assert (index.path(lang).parent / link).resolve().exists(), link
     for chapter in catalogs.chapters():
-        edition = (catalogs.NOTEBOOKS / lang / f"{chapter}.md").read_text(encoding="utf-8")
+        edition = (ROOT / "notebooks" / lang / f"{chapter}.md").read_text(encoding="utf-8")
         title = index.chapter_title(chapter, lang)
         assert f"[{title}]({chapter}.md)" in text and f"# {title}" in edition
 

@@ -10,7 +10,8 @@ import pytest
 from babel.messages.catalog import Catalog
 
 from gatelab import i18n
-from gatelab.build import catalogs
+from gatelab.publish import catalogs, editions
+from gatelab.publish.project import current
 
 LANGS = catalogs.TARGET_LANGUAGES
 DOMAINS = [i18n.PACKAGE_DOMAIN, *catalogs.chapters()]
@@ -117,25 +118,25 @@ def test_glossary_translated_and_distinct():
 @pytest.mark.parametrize("lang", LANGS)
 def test_editions_are_current(chapter, lang):
     """Regenerating an edition from the English source and the catalog changes nothing."""
-    path = catalogs.NOTEBOOKS / lang / f"{chapter}.md"
+    path = current().notebooks / lang / f"{chapter}.md"
     assert path.exists(), f"{path} is missing: run `make editions`"
-    assert path.read_text(encoding="utf-8") == catalogs.edition_text(chapter, lang), (
+    assert path.read_text(encoding="utf-8") == editions.edition_text(chapter, lang), (
         f"{path} is out of date: run `make editions` (never edit it by hand)")
 
 
 @pytest.mark.parametrize("chapter", catalogs.chapters())
 def test_code_cells_identical_across_editions(chapter):
     def code(lang):
-        nb = jupytext.read(catalogs.NOTEBOOKS / lang / f"{chapter}.md")
-        return [catalogs.LANGUAGE_LINE.sub(r"\g<1>xx\g<3>", c.source)
+        nb = jupytext.read(current().notebooks / lang / f"{chapter}.md")
+        return [editions.LANGUAGE_LINE.sub(r"\g<1>xx\g<3>", c.source)
                 for c in nb.cells if c.cell_type == "code"]
 
     english = code("en")
-    assert any(catalogs.LANGUAGE_LINE.search(c) for c in english), "no gatelab.use line"
+    assert any(editions.LANGUAGE_LINE.search(c) for c in english), "no gatelab.use line"
     for lang in LANGS:
         assert code(lang) == english
-        nb = jupytext.read(catalogs.NOTEBOOKS / lang / f"{chapter}.md")
-        uses = [m.group(2) for c in nb.cells for m in catalogs.LANGUAGE_LINE.finditer(c.source)]
+        nb = jupytext.read(current().notebooks / lang / f"{chapter}.md")
+        uses = [m.group(2) for c in nb.cells for m in editions.LANGUAGE_LINE.finditer(c.source)]
         assert uses == [lang]
 
 

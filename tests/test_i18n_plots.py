@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 import gatelab
 from gatelab import fonts, i18n, models, plots, widgets
-from gatelab.build import catalogs
+from gatelab.publish import catalogs
 
 
 def test_unknown_language_lists_the_available_ones():

@@ -33,11 +33,14 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
-from gatelab.build.catalogs import NOTEBOOKS, ROOT
-from gatelab.build.index import chapter_title
 from gatelab.i18n import gettext
+from gatelab.publish.index import chapter_title
+from gatelab.publish.project import Project, find_root
 
 pytestmark = pytest.mark.browser
+
+PROJECT = Project(find_root(Path(__file__).parent))
+ROOT, NOTEBOOKS = PROJECT.root, PROJECT.notebooks
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -108,7 +111,7 @@ def _ensure_notebooks() -> None:
         source = notebook.with_suffix(".md")
         if source.exists() and (not notebook.exists()
                                 or notebook.stat().st_mtime < source.stat().st_mtime):
-            subprocess.run([sys.executable, "-m", "gatelab.build", "notebooks", "--lang",
+            subprocess.run([sys.executable, "-m", "gatelab.publish", "notebooks", "--lang",
                             case.lang], check=True, cwd=ROOT)
         if not notebook.exists():
             pytest.fail(f"{notebook} is missing and there is no {source.name} to make it from")

@@ -16,8 +16,10 @@ from jupyterlab.commands import get_app_dir
 from jupyterlab_server.config import get_federated_extensions
 from jupyterlab_server.settings_utils import _get_overrides
 
-from gatelab.build.catalogs import NOTEBOOKS, ROOT
+from gatelab.publish.project import Project, find_root
 
+PROJECT = Project(find_root(Path(__file__).parent))
+ROOT, NOTEBOOKS = PROJECT.root, PROJECT.notebooks
 SOURCE = ROOT / "jupyter"
 FONTS = ROOT / "src" / "gatelab" / "fonts"
 REINSTALL = "not as in the repository: reinstall (make venv, or pip install -e .)"

@@ -1,4 +1,5 @@
-"""The HTML lessons renderer (gatelab.build.html) on a tiny executed notebook built in memory."""
+"""The HTML lessons (gatelab.publish: site, outputs, bilingual, explorers, webfonts) on a tiny
+executed notebook built in memory."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ import pytest
 from nbformat import v4
 from PIL import Image
 
-from gatelab import widgets
-from gatelab.build import html as site
-from gatelab.build.catalogs import split_paragraphs
+from gatelab import mimetypes
+from gatelab.publish import bilingual, catalogs, explorers, markdown, outputs, site, webfonts
+from gatelab.publish.paragraphs import paragraph_spans, split_paragraphs
 
 ENGLISH = """\
 # A tiny chapter
@@ -108,7 +109,7 @@ def notebook(markdown: str, lang: str) -> nbformat.NotebookNode:
                                             "text/plain": "<Figure>"}),
         v4.new_output("display_data", data={
             "application/vnd.jupyter.widget-view+json": {"model_id": "m1", "version_major": 2},
-            site.EXPLORER_MIMETYPE: {"explorer": "vanishing", "args": {}},
+            mimetypes.SPEC_MIMETYPE: {"explorer": "vanishing", "args": {}},
             "text/plain": "VBox()"}),
         v4.new_output("display_data", data={
             "application/vnd.jupyter.widget-view+json": {"model_id": "m2", "version_major": 2},
@@ -116,7 +117,7 @@ def notebook(markdown: str, lang: str) -> nbformat.NotebookNode:
         v4.new_output("display_data", data={
             "application/vnd.jupyter.widget-view+json": {"model_id": "m3", "version_major": 2},
             "text/plain": "HBox(children=(IntProgress(value=0, description='GRU 0'),))"},
-            metadata=widgets.PROGRESS_METADATA),
+            metadata=mimetypes.PROGRESS_METADATA),
         v4.new_output("error", ename="ValueError", evalue="bad input",
                       traceback=["\x1b[0;31mValueError\x1b[0m: bad input"]),
     ]
@@ -223,50 +224,53 @@ def test_page_strings_are_translated(monkeypatch):
 
 
 def test_page_strings_reach_the_catalog():
-    """The extractor (babel, as `python -m gatelab.build extract` runs it) sees every string a
-    page shows; a call inside an f-string would be invisible to it."""
-    from babel.messages.extract import extract_from_file
-
-    found = {message for _line, message, _comments, _context in
-             extract_from_file("python", site.__file__, keywords={"_": None})}
+    """The extractor (`python -m gatelab.publish extract`) sees every string a page shows, in
+    the Python modules and in the Jinja2 templates; a call inside an f-string would be
+    invisible to it."""
+    found = {message.id for message in catalogs.package_template()}
     assert {"Contents", "Previous", "Next", "Language", "Lessons", "EN",
             "Show all English originals", "Hide all English originals",
             "Run this chapter in JupyterLab to change the code.",
             "This interactive figure needs a running notebook.",
+            "Show the English original", "This page works offline: it loads nothing from the "
+            "network.", "Precomputed: change the settings to see the network's real response.",
             "gatelab — recurrent neural networks"} <= found
 
 
 def test_no_bengali_or_hindi_hard_coded():
-    source = Path(site.__file__).read_text(encoding="utf-8")
-    assert not re.search("[\u0900-\u09ff]", source), "page strings go through the catalog"
+    folder = Path(site.__file__).parent
+    for path in [*folder.glob("*.py"), *(folder / "templates").glob("*.html")]:
+        source = path.read_text(encoding="utf-8")
+        assert not re.search("[\u0900-\u09ff]", source), f"{path.name}: page strings go " \
+            "through the catalog"
 
 
 def test_fonts_follow_the_script_of_the_text():
-    latin = site.font_faces_css("<p>Hello <strong>world</strong></p>")
+    latin = webfonts.font_faces_css("<p>Hello <strong>world</strong></p>")
     assert '"Noto Sans"' in latin and "Bengali" not in latin and "Devanagari" not in latin
     assert '"Noto Sans";font-style:normal;font-weight:700' in latin
-    bengali = site.font_faces_css("<p>Hello বাংলা</p><math><mi>अ</mi></math>")
+    bengali = webfonts.font_faces_css("<p>Hello বাংলা</p><math><mi>अ</mi></math>")
     assert '"Noto Sans Bengali";font-style:normal;font-weight:400' in bengali
     assert "Devanagari" not in bengali  # the browser draws math with its math font
     assert "font-weight:700" not in bengali  # nothing is bold
 
 
 def test_subset_is_small():
-    woff2 = site.subset_woff2("NotoSansBengali-Regular.ttf", {ord(c) for c in "বাংলা কর্ম"})
+    woff2 = webfonts.subset_woff2("NotoSansBengali-Regular.ttf", {ord(c) for c in "বাংলা কর্ম"})
     assert woff2[:4] == b"wOF2" and len(woff2) < 20_000
 
 
 @pytest.mark.parametrize("text", [ENGLISH, BENGALI, "one\n\n\n```\ncode\n\nmore\n```\n\n- a\n- b"])
 def test_paragraph_spans_match_split_paragraphs(text):
     lines = text.split("\n")
-    spans = site.paragraph_spans(text)
+    spans = paragraph_spans(text)
     assert ["\n".join(lines[a:b]) for a, b in spans] == split_paragraphs(text)
 
 
 def test_balance_tags_keeps_a_fragment_closed():
-    assert site.balance_tags("<details><summary>Answer</summary>", drop=("details", "summary")) \
+    assert bilingual.balance_tags("<details><summary>Answer</summary>", drop=("details", "summary")) \
         == "Answer"
-    assert site.balance_tags("text</div><b>bold</b><i>open") == "text<b>bold</b>open"
+    assert bilingual.balance_tags("text</div><b>bold</b><i>open") == "text<b>bold</b>open"
 
 
 def test_shrink_png_keeps_the_picture():
@@ -275,17 +279,17 @@ def test_shrink_png_keeps_the_picture():
         image.putpixel((x, x // 2), (31, 119, 180))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=0)
-    small = site.shrink_png(buffer.getvalue())
+    small = explorers.shrink_png(buffer.getvalue())
     assert len(small) < len(buffer.getvalue())
     shrunk = Image.open(io.BytesIO(small)).convert("RGB")
     assert shrunk.size == (200, 100) and shrunk.getpixel((10, 5)) == (31, 119, 180)
 
 
 def test_consecutive_prints_are_one_block():
-    outputs = [v4.new_output("stream", name="stdout", text="epoch 1\n"),
-               v4.new_output("stream", name="stdout", text="epoch 2\n")]
-    cell = v4.new_code_cell("train()", outputs=outputs)
-    html = site.render_code_cell(cell, site.Context("en"))
+    prints = [v4.new_output("stream", name="stdout", text="epoch 1\n"),
+              v4.new_output("stream", name="stdout", text="epoch 2\n")]
+    cell = v4.new_code_cell("train()", outputs=prints)
+    html = outputs.render_code_cell(cell, outputs.Context("en"))
     assert html.count("<pre class=\"output stream\">") == 1 and "epoch 1\nepoch 2" in html
 
 
@@ -295,12 +299,12 @@ def test_a_table_a_cell_returns_is_a_table_in_the_page():
     table = Table(["মডেল", "সঠিকতা"], [["GRU", 0.97]], formats=["", ".1%"], notes=["GRU: 1/1"])
     result = v4.new_output("execute_result", execution_count=1,
                            data={"text/html": table._repr_html_(), "text/plain": str(table)})
-    cell = site.render_code_cell(v4.new_code_cell("report.race(h)", outputs=[result]),
-                                 site.Context("bn"))
-    outputs = cell.split('<div class="outputs">', 1)[1]
-    assert outputs.startswith('<div class="output html"><table class="gatelab-table">')
-    assert "<pre" not in outputs  # the HTML form only, not the text form as well
-    page = site.page("bn", "tables", "", cell)
+    cell = outputs.render_code_cell(v4.new_code_cell("report.race(h)", outputs=[result]),
+                                 outputs.Context("bn"))
+    shown = cell.split('<div class="outputs">', 1)[1]
+    assert shown.startswith('<div class="output html"><table class="gatelab-table">')
+    assert "<pre" not in shown  # the HTML form only, not the text form as well
+    page = site.page("bn", "tables", cell)
     assert "table.gatelab-table" in page and not EXTERNAL.search(page)
     # the header is bold: its Bengali letters are in the embedded bold Bengali font
     assert re.search(r'font-family:"Noto Sans Bengali";font-style:normal;font-weight:700', page)
@@ -308,12 +312,12 @@ def test_a_table_a_cell_returns_is_a_table_in_the_page():
 
 def test_figure_without_picture_is_an_error():
     with pytest.raises(ValueError, match="MPLBACKEND"):
-        site.render_bundle({"text/plain": "<Figure size 640x480 with 1 Axes>"}, {},
-                           site.Context("en"))
+        outputs.render_bundle({"text/plain": "<Figure size 640x480 with 1 Axes>"}, {},
+                           outputs.Context("en"))
 
 
 def test_remote_markdown_image_is_not_loaded():
-    html = site.render_markdown("![a plot](https://example.org/plot.png)")
+    html = markdown.render_markdown("![a plot](https://example.org/plot.png)")
     assert "<img" not in html and "[a plot]" in html
 
 
@@ -323,7 +327,7 @@ def test_build_site(tmp_path):
         (executed / lang).mkdir(parents=True)
         nbformat.write(notebook(source, lang), executed / lang / "01_tiny.ipynb")
     out = tmp_path / "site"
-    written = site.build_site(("en", "bn"), executed=executed, out=out)
+    written = site.build_site(("en", "bn"), executed=executed, out=out, workers=1)
     assert {p.relative_to(out).as_posix() for p in written} == {
         "en/01_tiny.html", "en/index.html", "bn/01_tiny.html", "bn/index.html", "index.html"}
     bn = (out / "bn" / "01_tiny.html").read_text(encoding="utf-8")

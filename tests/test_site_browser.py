@@ -14,10 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from gatelab.build.catalogs import NOTEBOOKS, ROOT, chapters
-from gatelab.build.notebooks import EXECUTED
+from gatelab.publish.catalogs import chapters
+from gatelab.publish.project import Project, find_root
 
 pytestmark = pytest.mark.browser
+
+PROJECT = Project(find_root(Path(__file__).parent))
+ROOT, NOTEBOOKS = PROJECT.root, PROJECT.notebooks
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -31,33 +34,25 @@ SCRIPTS = {"bn": ("[\u0980-\u09ff]", "Noto Sans Bengali", "অ"),
            "en": ("[A-Za-z]", "Noto Sans", "a")}
 
 
-def _stale(lang: str) -> bool:
-    for chapter in CHAPTERS:
-        source = NOTEBOOKS / lang / f"{chapter}.md"
-        if not source.exists():
-            pytest.fail(f"{source} is missing: run `python -m gatelab.build editions`")
-        executed = EXECUTED / lang / f"{chapter}.ipynb"
-        if not executed.exists() or executed.stat().st_mtime < source.stat().st_mtime:
-            return True
-    return False
-
-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt install chromium)")
-    from gatelab.build.html import build_site
-    from gatelab.build.notebooks import execute_all
+    from gatelab.publish.notebooks import execute_all
+    from gatelab.publish.site import build_site
 
-    stale = tuple(lang for lang in LANGS if _stale(lang))
-    if stale:
-        execute_all(stale)
+    for lang in LANGS:
+        for chapter in CHAPTERS:
+            source = NOTEBOOKS / lang / f"{chapter}.md"
+            if not source.exists():
+                pytest.fail(f"{source} is missing: run `python -m gatelab.publish editions`")
+    execute_all(LANGS)  # reuses each one whose .md and package are unchanged
     # the chapters' executed editions, copied into a directory of their own
     executed = tmp_path_factory.mktemp("executed")
     for lang in LANGS:
         (executed / lang).mkdir()
         for chapter in CHAPTERS:
-            shutil.copy(EXECUTED / lang / f"{chapter}.ipynb", executed / lang)
+            shutil.copy(PROJECT.executed / lang / f"{chapter}.ipynb", executed / lang)
     out = tmp_path_factory.mktemp("site")
     build_site(LANGS, executed=executed, out=out)
     return out

@@ -3,17 +3,18 @@ or missing translations."""
 
 from babel.messages.catalog import Catalog
 
-from gatelab.build import catalogs
+from gatelab.publish import catalogs, editions
+from gatelab.publish.paragraphs import split_paragraphs, translatable
 
 
 def test_split_keeps_code_and_display_math_whole():
     text = ("# Title\n\nFirst paragraph\nstill first.\n\n$$\na = b\n\nc = d\n$$\n\n"
             "```python\nx = 1\n\ny = 2\n```\n\n- one\n- two")
-    parts = catalogs.split_paragraphs(text)
+    parts = split_paragraphs(text)
     assert parts == ["# Title", "First paragraph\nstill first.", "$$\na = b\n\nc = d\n$$",
                      "```python\nx = 1\n\ny = 2\n```", "- one\n- two"]
-    assert [catalogs.translatable(p) for p in parts] == [True, True, False, False, True]
-    assert not catalogs.translatable("$h_t$ `x` <br> 42")
+    assert [translatable(p) for p in parts] == [True, True, False, False, True]
+    assert not translatable("$h_t$ `x` <br> 42")
 
 
 def template(*messages):
@@ -65,10 +66,10 @@ def test_editions_mark_out_of_date_and_missing_translations():
     catalog = translated(("Fresh.", "c", "তাজা।"), ("Stale.", "c", "বাসি।"))
     catalog.get("Stale.", context="c").flags.add("fuzzy")
     cell = "Fresh.\n\nStale.\n\nMissing.\n\n$$x$$"
-    out = catalogs.split_paragraphs(catalogs.translate_cell(cell, "c", catalog, "bn"))
+    out = split_paragraphs(editions.translate_cell(cell, "c", catalog, "bn"))
     assert out[0] == "তাজা।"
-    assert out[1].startswith("বাসি।") and catalogs.STALE_CLASS in out[1]
-    assert out[2].startswith("Missing.") and catalogs.MISSING_CLASS in out[2]
+    assert out[1].startswith("বাসি।") and editions.STALE_CLASS in out[1]
+    assert out[2].startswith("Missing.") and editions.MISSING_CLASS in out[2]
     assert out[3] == "$$x$$"
 
 

@@ -31,7 +31,7 @@ def use(code: str, threads: int | None = None) -> str:
     if shell is not None:
         from matplotlib.figure import Figure
 
-        from .widgets import figure_png
+        from .figures import png_with_alt  # the PNG, with its text alternative
 
-        shell.display_formatter.formatters["image/png"].for_type(Figure, figure_png)
+        shell.display_formatter.formatters["image/png"].for_type(Figure, png_with_alt)
     return chosen

@@ -22,11 +22,7 @@ from matplotlib.figure import Figure
 
 from . import cells, i18n, models, plots, tasks
 from .i18n import N_, _
-
-SPEC_MIMETYPE = "application/vnd.gatelab.explorer+json"
-#: display metadata of a training run's progress bar: the HTML lesson leaves it out (the
-#: table the run prints says what it reached)
-PROGRESS_METADATA = {"gatelab": "progress"}
+from .mimetypes import PROGRESS_METADATA, SPEC_MIMETYPE  # shared with gatelab.publish
 
 
 def figure_png(fig: Figure, dpi: int = 90) -> bytes:

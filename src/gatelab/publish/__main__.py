@@ -1,4 +1,4 @@
-"""``python -m gatelab.build COMMAND``: the lessons' build steps (the Makefile calls these).
+"""``python -m gatelab.publish COMMAND``: the lessons' build steps (the Makefile calls these).
 
     extract    write locales/*.pot from the English chapters and the package
     update     merge the templates into locales/{bn,hi}/LC_MESSAGES/*.po (changed -> fuzzy)
@@ -9,7 +9,8 @@
     clean      delete those .ipynb
     (editions, notebooks and clean keep a file that was run or edited since it was written,
     and say so)
-    execute    run every edition's notebook into build/executed/
+    execute    run every edition's notebook into build/executed/, in parallel, reusing those
+               whose .md and package are unchanged
     html       execute, then write the self-contained lessons into site/
 """
 
@@ -17,51 +18,76 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from pathlib import Path
 
-from . import catalogs, generated, index, notebooks
+from . import catalogs, editions, generated, index, notebooks
+from .project import current, use
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gatelab.build", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m gatelab.publish", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["extract", "update", "report", "editions",
                                             "notebooks", "clean", "execute", "html"])
     parser.add_argument("--lang", action="append", help="only this edition (repeatable)")
+    parser.add_argument("--root", type=Path, default=None,
+                        help="the checkout to build (default: the one around the current "
+                             "directory)")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="editions executed at once (default: one per core)")
+    parser.add_argument("--force", action="store_true",
+                        help="execute every edition, even one whose sources are unchanged")
     args = parser.parse_args(argv)
+    # without --root: the project already chosen (the checkout around the current directory)
+    root = (use(args.root) if args.root is not None else current()).root
     langs = tuple(args.lang) if args.lang else None
 
     if args.command == "extract":
         for path in catalogs.extract():
-            print(f"wrote {path.relative_to(catalogs.ROOT)}")
+            print(f"wrote {path.relative_to(root)}")
     elif args.command == "update":
         catalogs.extract()
         changed = catalogs.update(langs or catalogs.TARGET_LANGUAGES)
-        print("\n".join(f"updated {p.relative_to(catalogs.ROOT)}" for p in changed)
+        print("\n".join(f"updated {p.relative_to(root)}" for p in changed)
               or "catalogs already current")
         _print_report()
     elif args.command == "report":
         return _print_report()
     elif args.command == "editions":
-        changed = catalogs.write_editions(
+        changed = editions.write_editions(
             tuple(lang for lang in langs or catalogs.TARGET_LANGUAGES if lang != "en"))
         changed += [o for o in index.write_indexes(langs) if o.status != generated.CURRENT]
-        print("\n".join(o.message(catalogs.ROOT) for o in changed)
-              or "editions already current")
+        print("\n".join(o.message(root) for o in changed) or "editions already current")
     elif args.command == "notebooks":
         for outcome in notebooks.write_ipynb(langs):
-            print(outcome.message(catalogs.ROOT))
+            print(outcome.message(root))
     elif args.command == "clean":
         for outcome in notebooks.clean_ipynb(langs):
-            print(outcome.message(catalogs.ROOT))
-    elif args.command == "execute":
-        notebooks.execute_all(langs)
-    elif args.command == "html":
-        from . import html
-
-        notebooks.execute_all(langs)
-        for path in html.build_site(langs):
-            print(f"wrote {path.relative_to(catalogs.ROOT)} ({path.stat().st_size / 1e6:.2f} MB)")
+            print(outcome.message(root))
+    elif args.command in ("execute", "html"):
+        _execute(langs, args.jobs, args.force)
+        if args.command == "html":
+            _html(langs, root)
     return 0
+
+
+def _execute(langs, jobs, force) -> None:
+    started = time.perf_counter()
+    done = notebooks.execute_all(langs, workers=jobs, force=force)
+    reused = sum(e.reused for e in done)
+    print(f"{len(done)} editions ready in {time.perf_counter() - started:.0f} s "
+          f"({len(done) - reused} executed, {reused} reused)", flush=True)
+
+
+def _html(langs, root: Path) -> None:
+    from . import site
+
+    started = time.perf_counter()
+    print("writing the pages into site/", flush=True)
+    for path in site.build_site(langs):
+        print(f"wrote {path.relative_to(root)} ({path.stat().st_size / 1e6:.2f} MB)", flush=True)
+    print(f"pages written in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 def _print_report() -> int:

@@ -5,8 +5,8 @@
 * :func:`update` merges a template into each language's ``.po``: an unchanged paragraph keeps
   its translation; a changed one keeps its old translation marked fuzzy, with the previous
   English kept (``#| msgid``) for the translator to compare.
-* :func:`write_editions` writes ``notebooks/{bn,hi}/NN_topic.md``: markdown translated
-  paragraph by paragraph, code cells copied verbatim except the language line.
+
+The editions written from them are :mod:`gatelab.publish.editions`'.
 """
 
 from __future__ import annotations
@@ -24,59 +24,17 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import normalize, read_po, unescape, write_po
 
 from .. import i18n
-from . import generated
+from .paragraphs import split_paragraphs, translatable
+from .project import current
 
-ROOT = Path(__file__).resolve().parents[3]
-NOTEBOOKS = ROOT / "notebooks"
-LOCALES = ROOT / "locales"
-PACKAGE_SOURCE = ROOT / "src" / "gatelab"
 TARGET_LANGUAGES = tuple(code for code in i18n.LANGUAGES if code != i18n.SOURCE_LANGUAGE)
-#: the one line of code that differs between editions
-LANGUAGE_LINE = re.compile(r'^(\s*gatelab\.use\(")([a-z]{2})("\).*)$', re.MULTILINE)
-STALE_CLASS = "gatelab-stale"
 HEADER = {"project": "gatelab", "version": "0.1", "copyright_holder": "the gatelab authors",
           "msgid_bugs_address": "the gatelab issue tracker"}
-MISSING_CLASS = "gatelab-untranslated"
 
 
 def chapters() -> list[str]:
     """The chapter names, e.g. ["01_rnn"], from the English sources."""
-    return sorted(p.stem for p in (NOTEBOOKS / "en").glob("[0-9][0-9]_*.md"))
-
-
-# --- paragraphs -----------------------------------------------------------------------------
-
-_FENCE = re.compile(r"^(```|~~~)")
-_MATH_ONLY = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$|`[^`\n]+`|<[^>]+>", re.DOTALL)
-
-
-def split_paragraphs(text: str) -> list[str]:
-    """Split a markdown cell into paragraphs at blank lines, keeping fenced code and display
-    math (``$$ … $$`` over several lines) whole."""
-    blocks, current, in_fence, in_math = [], [], False, False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if _FENCE.match(stripped):
-            in_fence = not in_fence
-        elif not in_fence and stripped.count("$$") % 2 == 1:
-            in_math = not in_math
-        if not stripped and not in_fence and not in_math:
-            if current:
-                blocks.append("\n".join(current))
-                current = []
-            continue
-        current.append(line)
-    if current:
-        blocks.append("\n".join(current))
-    return blocks
-
-
-def translatable(paragraph: str) -> bool:
-    """True when a paragraph has words to translate (not only math, code, markup or numbers)."""
-    if _FENCE.match(paragraph.strip()):
-        return False
-    rest = _MATH_ONLY.sub(" ", paragraph)
-    return bool(re.search(r"[^\W\d_]{2,}", rest))
+    return sorted(p.stem for p in (current().notebooks / "en").glob("[0-9][0-9]_*.md"))
 
 
 @dataclass
@@ -89,7 +47,7 @@ class Paragraph:
 
 def paragraphs(chapter: str) -> Iterator[Paragraph]:
     """The translatable paragraphs of an English chapter, in order."""
-    path = NOTEBOOKS / "en" / f"{chapter}.md"
+    path = current().notebooks / "en" / f"{chapter}.md"
     source = path.read_text(encoding="utf-8")
     seen = set()
     for cell in jupytext.reads(source, fmt="md:myst").cells:
@@ -121,13 +79,21 @@ def chapter_template(chapter: str) -> Catalog:
     return template
 
 
+#: where the package's strings are: its Python files, and the page templates of the publisher
+#: (``_("…", lang)`` in Jinja2, read by Jinja2's babel extractor)
+EXTRACTORS = [("**/publish/templates/**.html", "jinja2.ext:babel_extract"),
+              ("**.py", "python")]
+EXTRACTOR_OPTIONS = {"**/publish/templates/**.html": {"trim_blocks": "true",
+                                                      "lstrip_blocks": "true"}}
+
+
 def package_template() -> Catalog:
     template = Catalog(domain=i18n.PACKAGE_DOMAIN, **HEADER,
                        header_comment="# Strings of the gatelab package: labels, messages, glossary.")
     keywords = {"_": None, "N_": None, "gettext": None, "pgettext": ((1, "c"), 2)}
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(PACKAGE_SOURCE), keywords=keywords, comment_tags=("TRANSLATORS:",),
-            strip_comment_tags=True):
+            str(current().package_source), method_map=EXTRACTORS, options_map=EXTRACTOR_OPTIONS,
+            keywords=keywords, comment_tags=("TRANSLATORS:",), strip_comment_tags=True):
         template.add(message, context=context, auto_comments=comments,
                      locations=[(f"src/gatelab/{filename}", lineno)])
     for term in i18n.GLOSSARY_TERMS:
@@ -143,7 +109,7 @@ def templates() -> dict[str, Catalog]:
 
 
 def po_path(lang: str, domain: str) -> Path:
-    return LOCALES / lang / "LC_MESSAGES" / f"{domain}.po"
+    return current().locales / lang / "LC_MESSAGES" / f"{domain}.po"
 
 
 def read_catalog(path: Path, lang: str | None = None) -> Catalog:
@@ -206,7 +172,7 @@ def extract() -> list[Path]:
     """Write ``locales/<domain>.pot`` for the package and every chapter."""
     written = []
     for domain, template in templates().items():
-        path = LOCALES / f"{domain}.pot"
+        path = current().locales / f"{domain}.pot"
         write_catalog(template, path)
         written.append(path)
     return written
@@ -282,55 +248,6 @@ def update(languages: tuple[str, ...] = TARGET_LANGUAGES) -> list[Path]:
             if write_catalog(merge(old, template, lang), path):
                 changed.append(path)
     return changed
-
-
-# --- editions -------------------------------------------------------------------------------
-
-
-def translate_cell(source: str, cell_id: str, catalog: Catalog, lang: str) -> str:
-    """A markdown cell in ``lang``: each paragraph replaced by its translation. A fuzzy one is
-    shown with a visible "translation out of date" note; a missing one stays English, marked."""
-    out = []
-    for text in split_paragraphs(source):
-        entry = catalog.get(text, context=cell_id) if translatable(text) else None
-        if not translatable(text):
-            out.append(text)
-        elif entry is None or not entry.string:
-            note = i18n.gettext("not yet translated", lang=lang)
-            out.append(f'{text} <span class="{MISSING_CLASS}">⚠ {note}</span>')
-        elif entry.fuzzy:
-            note = i18n.gettext("translation out of date", lang=lang)
-            out.append(f'{entry.string} <span class="{STALE_CLASS}">⚠ {note}</span>')
-        else:
-            out.append(entry.string)
-    return "\n\n".join(out)
-
-
-def edition_text(chapter: str, lang: str) -> str:
-    """The text of ``notebooks/<lang>/<chapter>.md``."""
-    nb = jupytext.read(NOTEBOOKS / "en" / f"{chapter}.md")
-    catalog = read_catalog(po_path(lang, chapter), lang)
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            cell.source = translate_cell(cell.source, cell.metadata["id"], catalog, lang)
-        elif cell.cell_type == "code":
-            cell.source = LANGUAGE_LINE.sub(rf"\g<1>{lang}\g<3>", cell.source)
-    nb.metadata["gatelab"] = {
-        "edition": lang,
-        "generated": f"from notebooks/en/{chapter}.md and locales/{lang}/LC_MESSAGES/{chapter}.po "
-                     "by `make editions`; edit those, never this file",
-    }
-    # with a fingerprint of its cells: a teacher who opens the edition in JupyterLab and saves
-    # changes keeps them (gatelab.build.generated)
-    return generated.stamped_text(nb, "md:myst")
-
-
-def write_editions(languages: tuple[str, ...] = TARGET_LANGUAGES) -> list[generated.Outcome]:
-    """Write every edition, except one that was edited since it was written (kept); return
-    what happened to each file that is not already current."""
-    outcomes = [generated.write(NOTEBOOKS / lang / f"{chapter}.md", edition_text(chapter, lang))
-                for chapter in chapters() for lang in languages]
-    return [o for o in outcomes if o.status != generated.CURRENT]
 
 
 def report() -> dict[tuple[str, str], dict[str, int]]:

@@ -2,7 +2,7 @@
 language, each a link that opens the chapter as a notebook, and the other languages. A class's
 nbgitpuller link lands here. Written by ``make editions`` from the English chapters, the
 catalogs and the strings below; committed like the editions. Its name does not start with two
-digits, so :func:`gatelab.build.catalogs.chapters` never takes it for a chapter.
+digits, so :func:`gatelab.publish.catalogs.chapters` never takes it for a chapter.
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ import nbformat
 from .. import i18n
 from ..i18n import N_
 from . import generated
-from .catalogs import NOTEBOOKS, chapters, po_path, read_catalog, split_paragraphs
+from .catalogs import chapters, po_path, read_catalog
+from .paragraphs import split_paragraphs
+from .project import current
 
 NAME = "index"
 TITLE = N_("Recurrent neural networks — the chapters")
@@ -25,13 +27,13 @@ OTHER_LANGUAGES = N_("In other languages:")
 
 
 def path(lang: str) -> Path:
-    return NOTEBOOKS / lang / f"{NAME}.md"
+    return current().notebooks / lang / f"{NAME}.md"
 
 
 def chapter_title(chapter: str, lang: str) -> str:
     """A chapter's heading ("Chapter 2 — …") in ``lang``: its translation in the chapter's
     catalog where it is translated and current, the English heading otherwise."""
-    for cell in jupytext.read(NOTEBOOKS / "en" / f"{chapter}.md").cells:
+    for cell in jupytext.read(current().notebooks / "en" / f"{chapter}.md").cells:
         if cell.cell_type != "markdown":
             continue
         for paragraph in split_paragraphs(cell.source):
@@ -55,11 +57,13 @@ def index_text(lang: str) -> str:
                         if code != lang)
     lines += ["", f"{i18n.gettext(OTHER_LANGUAGES, lang=lang)} {others}"]
     cell = nbformat.v4.new_markdown_cell("\n".join(lines), metadata={"id": NAME})
-    first = jupytext.read(NOTEBOOKS / "en" / f"{chapters()[0]}.md").metadata
+    first = jupytext.read(current().notebooks / "en" / f"{chapters()[0]}.md").metadata
     nb = nbformat.v4.new_notebook(cells=[cell], metadata={
         # a kernel of its own, like the chapters: with none named, JupyterLab asks for one
         "kernelspec": first["kernelspec"],
         "jupytext": {"text_representation": first["jupytext"]["text_representation"]},
+        # (names the builder's old path until the lead's next `make editions` pass: changing
+        # it rewrites the committed index pages)
         generated.KEY: {"generated": "by `make editions` (src/gatelab/build/index.py) from the "
                                      "chapters and the catalogs; edit those, never this file"},
     })
