@@ -27,6 +27,7 @@ from gatelab import cells, i18n, models
 from gatelab.explorer import MIMETYPE, page_html, page_scripts, page_state
 from gatelab.explorer.sequence import SequenceWidget
 from gatelab.explorer.vanishing import VanishingWidget, network
+from gatelab.fonts import font_path
 from gatelab.widgets import InputError, parse_sequence
 
 pytestmark = pytest.mark.browser
@@ -90,6 +91,20 @@ class Offline:
         assert not self.errors, self.errors
 
 
+def fonts_css(lang: str) -> str:
+    """@font-face rules for the shipped Noto face of ``lang`` as data: URLs, under the family
+    name the explorers ask for (as the lessons and JupyterLab's gatelab-fonts register it)."""
+    script = {"bn": "Bengali", "hi": "Devanagari"}.get(lang)
+    if script is None:
+        return ""
+    rules = []
+    for weight, style in [(400, "Regular"), (700, "Bold")]:
+        data = base64.b64encode(font_path(f"NotoSans{script}-{style}.ttf").read_bytes()).decode()
+        rules.append(f'@font-face{{font-family:"gatelab Noto Sans {script}";font-weight:{weight};'
+                     f'src:url(data:font/ttf;base64,{data}) format("truetype")}}')
+    return f"<style>{''.join(rules)}</style>"
+
+
 @pytest.fixture
 def open_page(browser, tmp_path):
     """open_page(widget, width, height, lang): the widget alone in a kernel-free page."""
@@ -101,7 +116,7 @@ def open_page(browser, tmp_path):
         path.write_text(
             f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{kind}</title></head><body style='margin: 8px; font-family: sans-serif'>"
+            f"<title>{kind}</title>{fonts_css(lang)}</head><body style='margin: 8px; font-family: sans-serif'>"
             f"{page_html(page_state(widget))}\n{page_scripts([kind])}</body></html>",
             encoding="utf-8")
         root = {"vanishing": VANISHING, "sequence": SEQUENCE}[kind]
@@ -209,14 +224,14 @@ def test_vanishing_keyboard_clip_and_text_alternatives(open_page, vanishing):
     after = figures.nth(1).get_attribute("aria-label")
     assert after != before and "713" in after  # ‖∂L/∂W_hh‖ at ρ = 1.37, from the data
     assert "1.37" in figures.nth(0).get_attribute("aria-label")
-    assert page.locator(".gatelab-norms polyline").count() == 1
+    assert page.locator(".gatelab-norms polyline:visible").count() == 1
     clip = page.get_by_role("checkbox", name="gradient clipping")
     clip.focus()
     page.keyboard.press("Space")
     assert page.evaluate(f"{model}.get('clip')") is True
     caption = page.locator(".gatelab-caption").nth(1).inner_text()
     assert caption == "‖∂L/∂W_hh‖ = 713 > threshold 51.6: clipped to 51.6"
-    assert page.locator(".gatelab-norms polyline").count() == 2  # raw (dashed) and clipped
+    assert page.locator(".gatelab-norms polyline:visible").count() == 2  # raw (dashed), clipped
     slider.focus()
     page.keyboard.press("Home")  # ρ = 0.5: not clipped
     assert page.locator(".gatelab-caption").nth(1).inner_text() == \
@@ -353,21 +368,36 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
 
 
-def frames(page, explorer: str, kind: str | None = None) -> list[float]:
-    return [f["ms"] for f in page.evaluate("window.gatelabFrames || []")
+def frames(page, explorer: str, kind: str | None = None, key: str = "ms") -> list[float]:
+    return [f[key] for f in page.evaluate("window.gatelabFrames || []")
             if f["explorer"] == explorer and (kind is None or f["kind"] == kind)]
 
 
+def report(page, explorer: str, kind: str | None = None) -> tuple[float, float]:
+    """Print p50/p95 of the painted frame and of the update before it; (update p95, frame p95)."""
+    painted = percentiles(frames(page, explorer, kind))
+    update = percentiles(frames(page, explorer, kind, "update"))
+    print(f"{explorer} ({kind or 'typed'}): frame p50 = {painted[0]:.1f} ms, p95 = "
+          f"{painted[1]:.1f} ms; update p50 = {update[0]:.1f} ms, p95 = {update[1]:.1f} ms")
+    return update[1], painted[1]
+
+
 def test_frame_latency(open_page, vanishing, sequence):
-    """Input event to painted frame, one event per frame as a hand on a slider or keyboard makes
-    them; printed as p50/p95 (pytest -s). Bound: p95 <= 16 ms once the slider positions are
-    computed, and for typing; the first pass over the slider, computing, within 50 ms."""
+    """Input event to painted frame (rAF after the DOM update, then the task after the paint), one
+    event per ~20 ms as a hand on a slider or keyboard makes them; printed with pytest -s.
+
+    The update (reading the input, computing, changing the DOM) must take p95 <= 16 ms, and the
+    painted frame must come within one more frame (p95 <= 33 ms): the wait for the display's
+    next frame (0 to 16.7 ms at 60 Hz) is part of every painted frame and of no update."""
+    print()
     page = open_page(vanishing).page
     slider = page.get_by_role("slider", name="spectral radius ρ")
     slider.focus()
-    for key in ["ArrowLeft"] * 30:  # at once: positions not yet computed ahead
+    for key in ["ArrowLeft"] * 30:  # at once: most positions not computed ahead yet
         page.keyboard.press(key)
         page.wait_for_timeout(20)
+    computed = report(page, "vanishing", "computed") if frames(page, "vanishing", "computed") \
+        else None
     page.wait_for_function(f"{VANISHING}.gatelab.computed() === {VANISHING}.gatelab.positions",
                            timeout=60_000)
     page.evaluate("window.gatelabFrames = []")
@@ -375,9 +405,7 @@ def test_frame_latency(open_page, vanishing, sequence):
         page.keyboard.press(key)
         page.wait_for_timeout(20)
     page.wait_for_function("window.gatelabFrames.length >= 120")
-    cached = percentiles(frames(page, "vanishing", "cached"))
-    print(f"\nvanishing, every position computed ahead: p50 = {cached[0]:.1f} ms, "
-          f"p95 = {cached[1]:.1f} ms")
+    cached = report(page, "vanishing", "cached")
 
     page = open_page(sequence).page
     box = page.get_by_role("textbox", name="input x")
@@ -386,6 +414,8 @@ def test_frame_latency(open_page, vanishing, sequence):
         page.keyboard.type(char)
         page.wait_for_timeout(20)
     page.wait_for_timeout(100)
-    typed = percentiles(frames(page, "sequence"))
-    print(f"sequence, typing: p50 = {typed[0]:.1f} ms, p95 = {typed[1]:.1f} ms")
-    assert cached[1] <= 16 and typed[1] <= 16, (cached, typed)
+    typed = report(page, "sequence")
+    for name, (update, painted) in [("vanishing", cached), ("sequence", typed)]:
+        assert update <= 16 and painted <= 33, (name, update, painted)
+    if computed:
+        assert computed[0] <= 33, computed  # computing a position: about 8 million multiply-adds

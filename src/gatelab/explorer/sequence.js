@@ -15,7 +15,8 @@
 // is in the input), presets ([[label, text], …]), max_steps, labels (every word shown, translated,
 // and the messages). text is written back.
 //
-// Frame latency: as in gates.js, {explorer: "sequence", kind, ms} in window.gatelabFrames.
+// Frame latency: as in gates.js, {explorer: "sequence", kind, ms, update} in window.gatelabFrames
+// (update: the time before the frame, spent here).
 
 import * as cells from "./cells.js";
 import * as plot from "./plot.js";
@@ -81,8 +82,10 @@ function float32Spec(spec) {
   return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, k.startsWith("weight") || k.startsWith("bias") || k === "h0" ? exact(v) : v]));
 }
 
-/** The time from an input event to the frame that shows its result, once painted. */
+/** The time from an input event to the frame that shows its result, once painted; `update` is
+ * the part spent before the frame (reading the input, computing, changing the DOM). */
 function timeFrame(start, kind) {
+  const update = performance.now() - start;
   requestAnimationFrame(() => {
     const channel = new MessageChannel(); // runs after this frame's paint
     channel.port1.onmessage = () => {
@@ -93,7 +96,7 @@ function timeFrame(start, kind) {
         // an older browser: the sample below is what counts
       }
       const frames = (window.gatelabFrames ??= []);
-      if (frames.length < MAX_FRAMES) frames.push({ explorer: "sequence", kind, ms: end - start });
+      if (frames.length < MAX_FRAMES) frames.push({ explorer: "sequence", kind, ms: end - start, update });
     };
     channel.port2.postMessage(null);
   });
@@ -115,6 +118,7 @@ function render({ model, el }) {
     .gatelab-sequence select, .gatelab-sequence input, .gatelab-sequence label { font: inherit; }
     .gatelab-sequence .gatelab-controls { display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: center; }
     .gatelab-sequence .gatelab-controls > span { display: flex; align-items: center; gap: 0.4em; min-width: 0; }
+    .gatelab-sequence label { white-space: nowrap; }
     .gatelab-sequence .gatelab-text { flex: 1 1 18em; }
     .gatelab-sequence input[type=text] { flex: 1 1 auto; min-width: 0; width: 100%; padding: 0.15em 0.3em; }
     .gatelab-sequence input[aria-invalid=true] { outline: 2px solid #b00020; }
@@ -155,17 +159,17 @@ function render({ model, el }) {
     if (!shown) return;
     const { x, h } = shown;
     const T = x.length;
-    const width = fig.resize(X_HEIGHT + H_HEIGHT + 3 * FONT + 22);
+    const width = fig.resize(X_HEIGHT + H_HEIGHT + 5 * FONT + 30);
     fig.clear();
     const left = 44;
     const plotWidth = width - left - 8;
     const xDomain = [0.5, T + 0.5];
     const xTicks = plot.ticks(1, T, Math.max(2, Math.min(T - 1, Math.floor(plotWidth / 60)))).filter((t) => Number.isInteger(t) && t >= 1);
     const peak = Math.max(1, ...x.map(Math.abs));
-    const xPanel = plot.panel(fig.svg, { x: left, y: 4, width: plotWidth, height: X_HEIGHT - 8, xDomain,
+    const xPanel = plot.panel(fig.svg, { x: left, y: FONT + 6, width: plotWidth, height: X_HEIGHT - 8, xDomain,
                                          yDomain: [-peak * 1.1, peak * 1.1], fontSize: FONT,
                                          yTicks: [-peak, 0, peak], tickFormat: (v) => plot.format(v, Number.isInteger(v) ? 0 : 1),
-                                         title: "" });
+                                         title: labels.x });
     xPanel.hline(0);
     const step = Math.abs(xPanel.x(2) - xPanel.x(1));
     x.forEach((v, t) => {
@@ -173,12 +177,10 @@ function render({ model, el }) {
       plot.svgNode("rect", { x: xPanel.x(t + 1) - 0.3 * step, y: top, width: 0.6 * step,
                              height: Math.abs(xPanel.y(v) - xPanel.y(0)), fill: X_COLOR, "fill-opacity": 0.8 }, xPanel.g);
     });
-    plot.svgNode("text", { x: left + 4, y: 4 + FONT, "font-size": FONT, fill: "currentColor" }, xPanel.g).textContent = labels.x;
-    const hPanel = plot.panel(fig.svg, { x: left, y: X_HEIGHT + 4, width: plotWidth, height: H_HEIGHT - 4, xDomain,
-                                         yDomain: [-1.05, 1.05], fontSize: FONT, yTicks: [-1, 0, 1],
-                                         xTicks, xLabel: labels.time });
+    const hPanel = plot.panel(fig.svg, { x: left, y: X_HEIGHT + 2 * FONT + 14, width: plotWidth, height: H_HEIGHT - 4,
+                                         xDomain, yDomain: [-1.05, 1.05], fontSize: FONT, yTicks: [-1, 0, 1],
+                                         xTicks, xLabel: labels.time, title: labels.hidden });
     hPanel.hline(0);
-    plot.svgNode("text", { x: left + 4, y: X_HEIGHT + 4 + FONT, "font-size": FONT, fill: "currentColor" }, hPanel.g).textContent = labels.hidden;
     for (let k = 0; k < H; k++) {
       const color = UNIT_COLORS[k % UNIT_COLORS.length];
       const points = h.map((row, t) => [hPanel.x(t + 1), hPanel.y(row[k])]);

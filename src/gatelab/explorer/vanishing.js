@@ -12,8 +12,9 @@
 //
 // Frame latency: each input event's time to the painted frame (requestAnimationFrame after the
 // DOM update, then the task after the paint) is marked with performance.measure("gatelab-frame")
-// and pushed to window.gatelabFrames as {explorer: "vanishing", kind, ms}, kind "computed" or
-// "cached" (every slider position is computed ahead while the page is idle).
+// and pushed to window.gatelabFrames as {explorer: "vanishing", kind, ms, update}, kind
+// "computed" or "cached" (every slider position is computed ahead while the page is idle);
+// update is the part before the frame (computing and changing the DOM).
 
 import * as bptt from "./bptt.js";
 import * as plot from "./plot.js";
@@ -54,8 +55,10 @@ function short(v) {
   return v >= 1e-3 && v < 1e5 ? String(Number(v.toPrecision(3))) : v.toExponential(1);
 }
 
-/** The time from an input event to the frame that shows its result, once painted. */
+/** The time from an input event to the frame that shows its result, once painted; `update` is
+ * the part spent before the frame (reading the input, computing, changing the DOM). */
 function timeFrame(start, kind) {
+  const update = performance.now() - start;
   requestAnimationFrame(() => {
     const channel = new MessageChannel(); // runs after this frame's paint
     channel.port1.onmessage = () => {
@@ -66,7 +69,7 @@ function timeFrame(start, kind) {
         // an older browser: the sample below is what counts
       }
       const frames = (window.gatelabFrames ??= []);
-      if (frames.length < MAX_FRAMES) frames.push({ explorer: "vanishing", kind, ms: end - start });
+      if (frames.length < MAX_FRAMES) frames.push({ explorer: "vanishing", kind, ms: end - start, update });
     };
     channel.port2.postMessage(null);
   });
@@ -89,7 +92,8 @@ function render({ model, el }) {
   plot.htmlNode("style", {}, root).textContent = `
     .gatelab-vanishing input, .gatelab-vanishing output, .gatelab-vanishing label { font: inherit; }
     .gatelab-vanishing .gatelab-controls { display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: center; }
-    .gatelab-vanishing input[type=range] { width: min(260px, 60vw); vertical-align: middle; }
+    .gatelab-vanishing input[type=range] { width: min(260px, 60vw); vertical-align: middle; margin: 0 0.4em; }
+    .gatelab-vanishing output { font-variant-numeric: tabular-nums; }
     .gatelab-vanishing .gatelab-figures { display: flex; flex-wrap: wrap; gap: 8px 16px; }
     .gatelab-vanishing .gatelab-figure { flex: 1 1 300px; min-width: 0; }
     .gatelab-vanishing .gatelab-caption { font-weight: 600; min-height: 2.6em; }
@@ -133,45 +137,59 @@ function render({ model, el }) {
     idle(precompute);
   }
 
-  function drawHidden(r) {
-    const width = leftFig.resize(PANEL_HEIGHT);
+  // The panels are laid out once per width; a change of ρ or clipping only moves lines and
+  // rewrites text (a fraction of a millisecond).
+  let panels = null; // {width, hidden: {p, lines}, norms: {p, raw, clipped}}
+
+  function layout() {
+    const height = PANEL_HEIGHT - 2 * FONT - 30; // room for the title above, the axis below
+    const top = FONT + 8;
+    const widths = [leftFig.resize(PANEL_HEIGHT), rightFig.resize(PANEL_HEIGHT)];
     leftFig.clear();
-    const p = plot.panel(leftFig.svg, {
-      x: 44, y: 8, width: width - 52, height: PANEL_HEIGHT - 8 - 2.6 * FONT - 12,
-      xDomain: [1, T], yDomain: [-1.05, 1.05], fontSize: FONT, yTicks: [-1, -0.5, 0, 0.5, 1],
-      xTicks: plot.ticks(0, T, Math.max(2, Math.floor(width / 90))).filter((t) => t >= 1),
-      xLabel: labels.time });
-    p.hline(0);
-    for (let k = 0; k < Math.min(SHOWN_UNITS, r.h[0].length); k++) {
-      p.line(r.h.map((row) => row[k]), { stroke: UNIT_COLORS[k], "stroke-width": 1.3 });
-    }
-    const last = r.h[T - 1].slice(0, SHOWN_UNITS);
+    rightFig.clear();
+    const xTicks = (width) => plot.ticks(0, T, Math.max(2, Math.floor(width / 90))).filter((t) => t >= 1);
+    const hidden = plot.panel(leftFig.svg, {
+      x: 44, y: top, width: widths[0] - 52, height, xDomain: [1, T], yDomain: [-1.05, 1.05],
+      fontSize: FONT, yTicks: [-1, -0.5, 0, 0.5, 1], xTicks: xTicks(widths[0]), xLabel: labels.time,
+      title: labels.hidden });
+    hidden.hline(0);
+    const units = Math.min(SHOWN_UNITS, network.w.length);
+    const lines = Array.from({ length: units }, (_, k) =>
+      hidden.line([], { stroke: UNIT_COLORS[k], "stroke-width": 1.3 }));
+    const norms = plot.panel(rightFig.svg, {
+      x: 52, y: top, width: widths[1] - 60, height, xDomain: [1, T], yDomain: NORM_DOMAIN, yLog: true,
+      fontSize: FONT, yTicks: plot.logTicks(...NORM_DOMAIN, 6), tickFormat: power,
+      xTicks: xTicks(widths[1]), xLabel: labels.time, title: labels.norm });
+    const raw = norms.line([], { "stroke-width": 2.2 });
+    const clipped = norms.line([], { stroke: COLORS.grad, "stroke-width": 2.2 });
+    panels = { widths: widths.join(), hidden: { p: hidden, lines }, norms: { p: norms, raw, clipped } };
+  }
+
+  function drawHidden(r) {
+    const { p, lines } = panels.hidden;
+    lines.forEach((line, k) => p.update(line, r.h.map((row) => row[k])));
+    const last = r.h[T - 1].slice(0, lines.length);
     leftFig.describe(fill(labels.hidden_alt, { steps: T, radius: r.radius,
       low: plot.format(Math.min(...last)), high: plot.format(Math.max(...last)) }));
   }
 
   function drawNorms(r, clipped, factor) {
-    const width = rightFig.resize(PANEL_HEIGHT);
-    rightFig.clear();
-    const p = plot.panel(rightFig.svg, {
-      x: 52, y: 8, width: width - 60, height: PANEL_HEIGHT - 8 - 2.6 * FONT - 12,
-      xDomain: [1, T], yDomain: NORM_DOMAIN, yLog: true, fontSize: FONT,
-      yTicks: plot.logTicks(...NORM_DOMAIN, 6), tickFormat: power,
-      xTicks: plot.ticks(0, T, Math.max(2, Math.floor(width / 90))).filter((t) => t >= 1),
-      xLabel: labels.time });
+    const { p, raw, clipped: scaled } = panels.norms;
     const shown = (values) => values.map((v) => Math.min(Math.max(v, NORM_DOMAIN[0]), NORM_DOMAIN[1]));
-    if (clipped) {
-      p.line(shown(r.norms), { stroke: COLORS.faint, "stroke-width": 1.5, "stroke-dasharray": "5 3" });
-      p.line(shown(r.norms.map((v) => v * factor)), { stroke: COLORS.grad, "stroke-width": 2.2 });
-    } else {
-      p.line(shown(r.norms), { stroke: COLORS.grad, "stroke-width": 2.2 });
-    }
+    p.update(raw, shown(r.norms));
+    const style = clipped ? { stroke: COLORS.faint, "stroke-width": 1.5, "stroke-dasharray": "5 3" }
+      : { stroke: COLORS.grad, "stroke-width": 2.2, "stroke-dasharray": "none" };
+    for (const [key, value] of Object.entries(style)) raw.setAttribute(key, value);
+    scaled.style.display = clipped ? "" : "none";
+    if (clipped) p.update(scaled, shown(r.norms.map((v) => v * factor)));
     const norms = clipped ? r.norms.map((v) => v * factor) : r.norms;
     rightFig.describe(`${rightCaption.textContent} ${fill(labels.norm_alt, {
       first: short(norms[0]), last: short(norms[T - 1]), steps: T })}`);
   }
 
   function legendFor(clipped) {
+    if (legend.dataset.clipped === String(clipped)) return;
+    legend.dataset.clipped = clipped;
     legend.replaceChildren();
     const items = clipped
       ? [[labels.raw, { stroke: COLORS.faint, "stroke-dasharray": "5 3" }], [labels.clipped, { stroke: COLORS.grad }]]
@@ -199,6 +217,8 @@ function render({ model, el }) {
     const values = { raw: number(r.weightGradNorm), threshold: number(threshold) };
     rightCaption.textContent = !clipped ? fill(labels.title_raw, values)
       : fill(factor < 1 ? labels.title_clipped : labels.title_kept, values);
+    const widths = [left.clientWidth, right.clientWidth].map((w) => Math.max(120, Math.floor(w || 480))).join();
+    if (!panels || panels.widths !== widths) layout();
     drawHidden(r);
     drawNorms(r, clipped, factor);
     legendFor(clipped);
