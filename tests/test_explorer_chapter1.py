@@ -160,6 +160,8 @@ def check_layout(page, shot: str, max_height: int | None = None):
         box = page.locator(".gatelab-explorer").bounding_box()
         assert box["height"] <= max_height, box
     SHOTS.mkdir(parents=True, exist_ok=True)
+    page.evaluate("document.fonts.ready.then(() => document.fonts.size)")
+    page.wait_for_timeout(100)
     page.screenshot(path=SHOTS / shot, full_page=True)
 
 
@@ -358,6 +360,38 @@ def test_sequence_mimebundle(sequence):
     data = bundle[0] if isinstance(bundle, tuple) else bundle
     assert data[MIMETYPE] == page_state(sequence) and data[MIMETYPE]["kind"] == "sequence"
     assert torch.equal(sequence.x, parse_sequence(sequence.text))
+
+
+@pytest.mark.parametrize("widget_class", [VanishingWidget, SequenceWidget])
+def test_anywidget_module_renders(browser, widget_class):
+    """The widget's _esm (what JupyterLab imports) is one ES module that renders from the
+    widget's state over a stand-in for anywidget's model, and writes its setting back."""
+    widget = widget_class()
+    page = Offline(browser, None)
+    page.page.set_content("<!doctype html><meta charset='utf-8'><title>esm</title><div id=app>")
+    url = "data:text/javascript;base64," + base64.b64encode(widget._esm.encode()).decode()
+    page.page.evaluate("""async ([url, state]) => {
+        const module = await import(url);
+        const listeners = {};
+        window.saved = [];
+        const model = {
+          get: (key) => state[key],
+          set: (key, value) => { state[key] = value; },
+          on: (event, f) => { (listeners[event] ??= []).push(f); },
+          off: () => {},
+          save_changes: () => window.saved.push(JSON.stringify(state)),
+        };
+        window.cleanup = module.default.render({ model, el: document.getElementById("app") });
+    }""", [url, page_state(widget)["state"]])
+    page.page.wait_for_function("document.querySelector('#app polyline')")
+    if widget_class is VanishingWidget:
+        page.page.get_by_role("slider").focus()
+        page.page.keyboard.press("ArrowUp")
+        assert json.loads(page.page.evaluate("window.saved.at(-1)"))["radius"] == 1.01
+    else:
+        page.page.get_by_role("textbox").fill("1 2 3")
+        assert json.loads(page.page.evaluate("window.saved.at(-1)"))["text"] == "1 2 3"
+    page.close()
 
 
 # --- frame latency -------------------------------------------------------------------------------

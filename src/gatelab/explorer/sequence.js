@@ -255,12 +255,15 @@ function render({ model, el }) {
   };
   model.on("change:text", fromModel);
   const stopFitting = plot.fit(figureBox, draw);
+  // text drawn before a web font arrives may keep its fallback boxes in Chromium: draw again
+  document.fonts?.addEventListener?.("loadingdone", draw);
   // the page's own hook, for tests and benchmarks: what the page read and computed
   root.gatelab = { parse: (text) => parse(text, labels, maxSteps), shown: () => shown };
   update(null, true);
   if (!figureBox.clientWidth) requestAnimationFrame(draw); // drawn again once it has a width
   return () => {
     stopFitting();
+    document.fonts?.removeEventListener?.("loadingdone", draw);
     clearTimeout(errorTimer);
     model.off("change:text", fromModel);
   };

@@ -255,6 +255,14 @@ function render({ model, el }) {
   model.on("change:radius", onModel);
   model.on("change:clip", onModel);
   const unfit = plot.fit(root, draw);
+  // Text drawn before a web font arrives (the lessons' embedded Bengali and Devanagari faces)
+  // may keep its fallback boxes in Chromium: lay out again and write the captions anew.
+  const refont = () => {
+    panels = null;
+    leftCaption.textContent = rightCaption.textContent = "";
+    draw();
+  };
+  document.fonts?.addEventListener?.("loadingdone", refont);
   clip.checked = Boolean(model.get("clip"));
   // the page's own hook, for tests and benchmarks: the numbers drawn
   root.gatelab = { result: () => result(Number(slider.value)), threshold: () => threshold,
@@ -264,6 +272,7 @@ function render({ model, el }) {
   return () => {
     stopped = true;
     unfit();
+    document.fonts?.removeEventListener?.("loadingdone", refont);
     model.off("change:radius", onModel);
     model.off("change:clip", onModel);
   };
