@@ -408,21 +408,21 @@ def frames(page, explorer: str, kind: str | None = None, key: str = "ms") -> lis
 
 
 def report(page, explorer: str, kind: str | None = None) -> tuple[float, float]:
-    """Print p50/p95 of the painted frame and of the update before it; (update p95, frame p95)."""
+    """Print p50/p95 of the painted frame and of the event's own work; (work p95, frame p95)."""
     painted = percentiles(frames(page, explorer, kind))
-    update = percentiles(frames(page, explorer, kind, "update"))
+    work = percentiles(frames(page, explorer, kind, "work"))
     print(f"{explorer} ({kind or 'typed'}): frame p50 = {painted[0]:.1f} ms, p95 = "
-          f"{painted[1]:.1f} ms; update p50 = {update[0]:.1f} ms, p95 = {update[1]:.1f} ms")
-    return update[1], painted[1]
+          f"{painted[1]:.1f} ms; work p50 = {work[0]:.1f} ms, p95 = {work[1]:.1f} ms")
+    return work[1], painted[1]
 
 
 def test_frame_latency(open_page, vanishing, sequence):
-    """Input event to painted frame (rAF after the DOM update, then the task after the paint), one
+    """Input event to painted frame (rAF after the DOM work, then the task after the paint), one
     event per ~20 ms as a hand on a slider or keyboard makes them; printed with pytest -s.
 
-    The update (reading the input, computing, changing the DOM) must take p95 <= 16 ms, and the
+    The work (reading the input, computing, changing the DOM) must take p95 <= 16 ms, and the
     painted frame must come within one more frame (p95 <= 33 ms): the wait for the display's
-    next frame (0 to 16.7 ms at 60 Hz) is part of every painted frame and of no update."""
+    next frame (0 to 16.7 ms at 60 Hz) is part of every painted frame and of no work."""
     print()
     page = open_page(vanishing).page
     slider = page.get_by_role("slider", name="spectral radius ρ")
@@ -449,7 +449,7 @@ def test_frame_latency(open_page, vanishing, sequence):
         page.wait_for_timeout(20)
     page.wait_for_timeout(100)
     typed = report(page, "sequence")
-    for name, (update, painted) in [("vanishing", cached), ("sequence", typed)]:
-        assert update <= 16 and painted <= 33, (name, update, painted)
+    for name, (work, painted) in [("vanishing", cached), ("sequence", typed)]:
+        assert work <= 16 and painted <= 33, (name, work, painted)
     if computed:
         assert computed[0] <= 33, computed  # computing a position: about 8 million multiply-adds

@@ -15,8 +15,8 @@
 // is in the input), presets ([[label, text], …]), max_steps, labels (every word shown, translated,
 // and the messages). text is written back.
 //
-// Frame latency: as in gates.js, {explorer: "sequence", kind, ms, update} in window.gatelabFrames
-// (update: the time before the frame, spent here).
+// Frame latency: as in gates.js, {explorer: "sequence", kind, ms, work, frame} in
+// window.gatelabFrames (work: the event's own time, frame: when the frame showing it began).
 
 import * as cells from "./cells.js";
 import * as plot from "./plot.js";
@@ -82,11 +82,13 @@ function float32Spec(spec) {
   return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, k.startsWith("weight") || k.startsWith("bias") || k === "h0" ? exact(v) : v]));
 }
 
-/** The time from an input event to the frame that shows its result, once painted; `update` is
- * the part spent before the frame (reading the input, computing, changing the DOM). */
+/** The time from an input event to the frame that shows its result, once painted (as gates.js
+ * times it): `work` is the event's own (reading the input, computing, changing the DOM), `frame`
+ * when the frame that shows it began. */
 function timeFrame(start, kind) {
-  const update = performance.now() - start;
-  requestAnimationFrame(() => {
+  const work = performance.now() - start;
+  requestAnimationFrame((frameStart) => {
+    const frame = frameStart - start; // can be < 0: the frame had already begun
     const channel = new MessageChannel(); // runs after this frame's paint
     channel.port1.onmessage = () => {
       const end = performance.now();
@@ -96,7 +98,7 @@ function timeFrame(start, kind) {
         // an older browser: the sample below is what counts
       }
       const frames = (window.gatelabFrames ??= []);
-      if (frames.length < MAX_FRAMES) frames.push({ explorer: "sequence", kind, ms: end - start, update });
+      if (frames.length < MAX_FRAMES) frames.push({ explorer: "sequence", kind, ms: end - start, work, frame });
     };
     channel.port2.postMessage(null);
   });

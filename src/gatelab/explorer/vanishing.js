@@ -12,9 +12,9 @@
 //
 // Frame latency: each input event's time to the painted frame (requestAnimationFrame after the
 // DOM update, then the task after the paint) is marked with performance.measure("gatelab-frame")
-// and pushed to window.gatelabFrames as {explorer: "vanishing", kind, ms, update}, kind
-// "computed" or "cached" (every slider position is computed ahead while the page is idle);
-// update is the part before the frame (computing and changing the DOM).
+// and pushed to window.gatelabFrames as {explorer: "vanishing", kind, ms, work, frame}, kind
+// "computed" or "cached" (every slider position is computed ahead while the page is idle); work
+// is the event's own time (computing, changing the DOM), frame when the frame showing it began.
 
 import * as bptt from "./bptt.js";
 import * as plot from "./plot.js";
@@ -55,11 +55,13 @@ function short(v) {
   return v >= 1e-3 && v < 1e5 ? String(Number(v.toPrecision(3))) : v.toExponential(1);
 }
 
-/** The time from an input event to the frame that shows its result, once painted; `update` is
- * the part spent before the frame (reading the input, computing, changing the DOM). */
+/** The time from an input event to the frame that shows its result, once painted (as gates.js
+ * times it): `work` is the event's own (reading the input, computing, changing the DOM), `frame`
+ * when the frame that shows it began. */
 function timeFrame(start, kind) {
-  const update = performance.now() - start;
-  requestAnimationFrame(() => {
+  const work = performance.now() - start;
+  requestAnimationFrame((frameStart) => {
+    const frame = frameStart - start; // can be < 0: the frame had already begun
     const channel = new MessageChannel(); // runs after this frame's paint
     channel.port1.onmessage = () => {
       const end = performance.now();
@@ -69,7 +71,7 @@ function timeFrame(start, kind) {
         // an older browser: the sample below is what counts
       }
       const frames = (window.gatelabFrames ??= []);
-      if (frames.length < MAX_FRAMES) frames.push({ explorer: "vanishing", kind, ms: end - start, update });
+      if (frames.length < MAX_FRAMES) frames.push({ explorer: "vanishing", kind, ms: end - start, work, frame });
     };
     channel.port2.postMessage(null);
   });
