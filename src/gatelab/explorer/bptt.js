@@ -25,7 +25,7 @@ export function weightsAt(network, radius) {
 }
 
 /** Hidden states (T, B, H) as an array of T Float64Arrays of B·H. */
-function forward({ H, W, U, x }) {
+export function forward({ H, W, U, x }) {
   const B = x[0].length;
   let h = new Float64Array(B * H);
   return x.map((xt) => {
@@ -45,7 +45,7 @@ function forward({ H, W, U, x }) {
 /** ‖∂h_T/∂h_t‖_F for t = 1 … T, averaged over the batch: (T). The cost of the explorer: T·B
  * products of H × H matrices, about 8 million multiply-adds, written for the JIT (flat arrays,
  * four running sums). */
-function gradientNorms({ H, W }, hs) {
+export function gradientNorms({ H, W }, hs) {
   const T = hs.length;
   const B = hs[0].length / H;
   const norms = new Float64Array(T);
@@ -89,7 +89,7 @@ function gradientNorms({ H, W }, hs) {
 }
 
 /** ‖∂L/∂W_hh‖ for L = the sum of the last hidden state over units and batch. */
-function weightGradNorm({ H, W }, hs) {
+export function weightGradNorm({ H, W }, hs) {
   const T = hs.length;
   const B = hs[0].length / H;
   const grad = new Float64Array(H * H);
@@ -122,4 +122,16 @@ export function experiment(network, radius) {
 /** min(1, threshold / ‖g‖): what clipping multiplies the gradient by. */
 export function clipFactor(threshold, norm) {
   return Math.min(1, threshold / Math.max(norm, 1e-30));
+}
+
+/**
+ * The source of a classic worker script that computes experiment(network, ρ) for each ρ it is
+ * sent ({network, radii}) and posts back {radius, result} for each: the page's slider positions
+ * computed on another core, from these same functions.
+ */
+export function workerSource() {
+  const parts = [weightsAt, forward, gradientNorms, weightGradNorm, experiment].map(String);
+  return `"use strict";\n${parts.join("\n")}\n` +
+    "onmessage = ({ data }) => { for (const radius of data.radii) " +
+    "postMessage({ radius, result: experiment(data.network, radius) }); };\n";
 }

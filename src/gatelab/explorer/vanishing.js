@@ -13,7 +13,7 @@
 // Frame latency: each input event's time to the painted frame (requestAnimationFrame after the
 // DOM update, then the task after the paint) is marked with performance.measure("gatelab-frame")
 // and pushed to window.gatelabFrames as {explorer: "vanishing", kind, ms, work, frame}, kind
-// "computed" or "cached" (every slider position is computed ahead while the page is idle); work
+// "computed" or "cached" (every slider position is computed ahead, in a worker); work
 // is the event's own time (computing, changing the DOM), frame when the frame showing it began.
 
 import * as bptt from "./bptt.js";
@@ -125,18 +125,42 @@ function render({ model, el }) {
     return cache.get(radius);
   }
 
-  // Every slider position, computed ahead while the page is idle, nearest to the current ρ
-  // first, one per idle moment: a computation takes about a frame, a cached one a fraction.
+  // Every slider position computed ahead, nearest to the current ρ first: in a worker, on
+  // another core, or where a page forbids workers, one position per idle moment here (a
+  // computation takes about a frame; drawing a computed one, a fraction of a millisecond).
   let stopped = false;
   const idle = window.requestIdleCallback ?? ((f) => setTimeout(() => f({ timeRemaining: () => 50 }), 20));
+  function nearestFirst() {
+    const current = Number(slider.value);
+    return SLIDER_VALUES.filter((r) => !cache.has(r))
+      .sort((a, b) => Math.abs(a - current) - Math.abs(b - current));
+  }
   function precompute(deadline) {
     if (stopped) return;
-    const current = Number(slider.value);
-    const next = SLIDER_VALUES.filter((r) => !cache.has(r))
-      .sort((a, b) => Math.abs(a - current) - Math.abs(b - current))[0];
+    const next = nearestFirst()[0];
     if (next === undefined) return;
     if (deadline.timeRemaining() > 12) result(next);
     idle(precompute);
+  }
+  let worker = null;
+  function startWorker() {
+    try {
+      const url = URL.createObjectURL(new Blob([bptt.workerSource()], { type: "text/javascript" }));
+      worker = new Worker(url);
+      URL.revokeObjectURL(url);
+    } catch {
+      return idle(precompute); // no workers here (a strict Content-Security-Policy)
+    }
+    worker.onmessage = ({ data }) => {
+      if (!cache.has(data.radius)) cache.set(data.radius, data.result);
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      worker.terminate();
+      worker = null;
+      idle(precompute);
+    };
+    worker.postMessage({ network, radii: nearestFirst() });
   }
 
   // The panels are laid out once per width; a change of ρ or clipping only moves lines and
@@ -270,9 +294,10 @@ function render({ model, el }) {
   root.gatelab = { result: () => result(Number(slider.value)), threshold: () => threshold,
                    computed: () => cache.size, positions: SLIDER_VALUES.length };
   draw();
-  idle(precompute);
+  startWorker();
   return () => {
     stopped = true;
+    worker?.terminate();
     unfit();
     document.fonts?.removeEventListener?.("loadingdone", refont);
     model.off("change:radius", onModel);
