@@ -133,9 +133,12 @@ function render({ model, el }) {
     const row = plot.htmlNode("span", {}, controls);
     plot.htmlNode("label", { for: `${id}-preset` }, row, labels.example);
     select = plot.htmlNode("select", { id: `${id}-preset` }, row);
-    presets.forEach(([name, text], k) => plot.htmlNode("option", { value: k }, select, name));
-    const chosen = presets.findIndex(([, text]) => text === model.get("text"));
-    select.value = String(Math.max(0, chosen));
+    plot.htmlNode("option", { value: -1, hidden: "" }, select, "…"); // shown for the learner's own
+    presets.forEach(([name], k) => plot.htmlNode("option", { value: k }, select, name));
+  }
+  /** The example whose text is in the input, or "…" for the learner's own. */
+  function showExample() {
+    if (select) select.value = String(presets.findIndex(([, text]) => text === input.value));
   }
   const textRow = plot.htmlNode("span", { class: "gatelab-text" }, controls);
   plot.htmlNode("label", { for: `${id}-text` }, textRow, labels.input);
@@ -237,6 +240,7 @@ function render({ model, el }) {
 
   input.addEventListener("input", (event) => {
     update(event, false);
+    showExample();
     write();
   });
   input.addEventListener("change", (event) => update(event, true)); // Enter, or leaving the input
@@ -253,6 +257,7 @@ function render({ model, el }) {
   const fromModel = () => { // text set from Python
     if (writing || model.get("text") === input.value) return;
     input.value = model.get("text");
+    showExample();
     update(null, true);
   };
   model.on("change:text", fromModel);
@@ -261,6 +266,7 @@ function render({ model, el }) {
   document.fonts?.addEventListener?.("loadingdone", draw);
   // the page's own hook, for tests and benchmarks: what the page read and computed
   root.gatelab = { parse: (text) => parse(text, labels, maxSteps), shown: () => shown };
+  showExample();
   update(null, true);
   if (!figureBox.clientWidth) requestAnimationFrame(draw); // drawn again once it has a width
   return () => {
