@@ -30,6 +30,7 @@ from gatelab.publish import (
     index,
     notebooks,
     outputs,
+    pages,
     paragraphs,
     project,
     site,
@@ -41,7 +42,7 @@ PUBLISH = ROOT / "src" / "gatelab" / "publish"
 
 def test_no_module_of_the_publisher_imports_torch_or_ipywidgets():
     modules = sorted(f"gatelab.publish.{p.stem}" for p in PUBLISH.glob("*.py"))
-    assert "gatelab.publish.site" in modules and "gatelab.publish.exporter" in modules
+    assert "gatelab.publish.pages" in modules and "gatelab.publish.exporter" in modules
     code = ("import importlib, sys\n"
             f"for name in {modules!r}: importlib.import_module(name)\n"
             "print(sorted(m for m in ('torch', 'ipywidgets', 'anywidget') if m in sys.modules))")
@@ -234,12 +235,12 @@ def test_explorers_that_compute_in_the_page(monkeypatch):
                 v4.new_code_cell("a", outputs=[explorer_output("gates")]),
                 v4.new_code_cell("b", outputs=[explorer_output("gates"),
                                                explorer_output("vanishing")])]
-    page = site.render_chapter(site.Chapter("01_x", "en", nb))
+    page = pages.render_chapter(pages.Chapter("01_x", "en", nb))
     assert page.count('class="gatelab-explorer-host"') == 3
     assert page.count("data-gatelab-host") == 1  # the scripts once per page
     assert FakePage.calls == ["html", "html", "html", "scripts ['gates', 'vanishing']"]
     assert page.index("data-gatelab-host") > page.rindex("gatelab-explorer-host")
-    plain = site.render_chapter(site.Chapter("01_y", "en", nb_without_explorers()))
+    plain = pages.render_chapter(pages.Chapter("01_y", "en", nb_without_explorers()))
     assert "data-gatelab-host" not in plain and FakePage.calls[-1].startswith("scripts")
 
 
@@ -315,3 +316,46 @@ def test_templates_and_assets_are_package_data():
     assert data["gatelab.publish.templates"] == ["*.html"]
     assert set(data["gatelab.publish.assets"]) == {"*.css", "*.js"}
     assert json.loads(json.dumps(data))  # plain strings
+
+
+# --- the site: pages in parallel, kept while unchanged -------------------------------------
+
+
+def executed_tree(root: Path) -> Path:
+    """build/executed with two short English chapters."""
+    for name, title in (("01_a", "First"), ("02_b", "Second")):
+        nb = v4.new_notebook()
+        nb.cells = [v4.new_markdown_cell(f"# {title}\n\nText of {name}.", id="t"),
+                    v4.new_code_cell("print(2)", outputs=[
+                        v4.new_output("stream", name="stdout", text="2\n")])]
+        path = root / "build" / "executed" / "en" / f"{name}.ipynb"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, path)
+    return root / "build" / "executed"
+
+
+def test_pages_are_written_in_parallel_and_kept_while_unchanged(tmp_path, monkeypatch, capsys):
+    root = tiny_project(tmp_path / "course", {"01_a": "1", "02_b": "2"})
+    monkeypatch.setattr(project, "_current", project.Project(root))
+    executed = executed_tree(root)
+    serial = site.build_site(("en",), out=tmp_path / "serial", workers=1)
+    parallel = site.build_site(("en",), out=tmp_path / "parallel", workers=2)
+    assert [p.relative_to(tmp_path / "parallel") for p in parallel] == [
+        p.relative_to(tmp_path / "serial") for p in serial]
+    for a, b in zip(serial, parallel, strict=True):
+        assert a.read_text(encoding="utf-8") == b.read_text(encoding="utf-8")
+    assert site.stored_key(tmp_path / "serial" / "en" / "01_a.html")
+
+    capsys.readouterr()
+    again = site.build_site(("en",), out=tmp_path / "serial", workers=1)
+    assert [p.name for p in again] == ["index.html", "index.html"]  # the chapters were kept
+    assert "reused   " in capsys.readouterr().out
+
+    nb = nbformat.read(executed / "en" / "02_b.ipynb", as_version=4)
+    nb.cells[1].outputs[0].text = "3\n"
+    nbformat.write(nb, executed / "en" / "02_b.ipynb")
+    changed = site.build_site(("en",), out=tmp_path / "serial", workers=1)
+    assert [p.name for p in changed] == ["02_b.html", "index.html", "index.html"]
+    assert ">3\n</pre>" in (tmp_path / "serial" / "en" / "02_b.html").read_text(encoding="utf-8")
+    (root / "src" / "gatelab" / "cells.py").write_text("X = 2\n", encoding="utf-8")
+    assert len(site.build_site(("en",), out=tmp_path / "serial", workers=1)) == 4

@@ -1,4 +1,4 @@
-"""The HTML lessons (gatelab.publish: site, outputs, bilingual, explorers, webfonts) on a tiny
+"""The HTML lessons (gatelab.publish: pages, site, outputs, bilingual, explorers, webfonts) on a tiny
 executed notebook built in memory."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from nbformat import v4
 from PIL import Image
 
 from gatelab import mimetypes
-from gatelab.publish import bilingual, catalogs, explorers, markdown, outputs, site, webfonts
+from gatelab.publish import bilingual, catalogs, explorers, markdown, outputs, pages, site, webfonts
 from gatelab.publish.paragraphs import paragraph_spans, split_paragraphs
 
 ENGLISH = """\
@@ -128,10 +128,10 @@ def notebook(markdown: str, lang: str) -> nbformat.NotebookNode:
 
 
 def render(lang: str) -> str:
-    english = site.english_cells(notebook(ENGLISH, "en"))
+    english = pages.english_cells(notebook(ENGLISH, "en"))
     source = ENGLISH if lang == "en" else BENGALI
-    chapter = site.Chapter("01_tiny", lang, notebook(source, lang), english=english)
-    return site.render_chapter(chapter, {"01_tiny": chapter.title, "02_next": "Next one"})
+    chapter = pages.Chapter("01_tiny", lang, notebook(source, lang), english=english)
+    return pages.render_chapter(chapter, {"01_tiny": chapter.title, "02_next": "Next one"})
 
 
 @pytest.fixture(scope="module")
@@ -304,7 +304,7 @@ def test_a_table_a_cell_returns_is_a_table_in_the_page():
     shown = cell.split('<div class="outputs">', 1)[1]
     assert shown.startswith('<div class="output html"><table class="gatelab-table">')
     assert "<pre" not in shown  # the HTML form only, not the text form as well
-    page = site.page("bn", "tables", cell)
+    page = pages.page("bn", "tables", cell)
     assert "table.gatelab-table" in page and not EXTERNAL.search(page)
     # the header is bold: its Bengali letters are in the embedded bold Bengali font
     assert re.search(r'font-family:"Noto Sans Bengali";font-style:normal;font-weight:700', page)

@@ -15,7 +15,8 @@ HTML pages. ``python -m gatelab.publish COMMAND`` (see ``__main__``); one module
     explorers  an explorer output in the page
     webfonts   the fonts a page needs, subset and embedded
     templates  the Jinja2 page chrome (templates/)
-    site       the pages of the site
+    pages      a chapter's page, an edition's index, the language chooser
+    site       writing the site: pages in parallel, kept while their inputs are unchanged
     exporter   the same page for any notebook, as an nbconvert exporter
 
 No module imports torch or ipywidgets (the older precomputed explorers import them when a page

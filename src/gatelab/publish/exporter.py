@@ -18,7 +18,7 @@ from nbconvert.exporters import Exporter
 from traitlets import Unicode, validate
 
 from .. import i18n
-from .site import Chapter, english_cells, render_chapter
+from .pages import Chapter, english_cells, render_chapter
 
 
 class GatelabLessonExporter(Exporter):
