@@ -49,7 +49,11 @@ checkpoints: venv
 lab: notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
+# executes the editions side by side (one per core, one torch thread each; an edition whose .md,
+# package, data/ and locales/ are unchanged is reused), then writes the pages (a page whose
+# inputs are unchanged is kept); it says each step and how long it took
 lessons: editions
+	@echo "make lessons: the editions are current; now executing them and writing site/"
 	$(PY) -m gatelab.publish html
 
 test: venv system notebooks

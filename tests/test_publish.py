@@ -244,6 +244,19 @@ def test_explorers_that_compute_in_the_page(monkeypatch):
     assert "data-gatelab-host" not in plain and FakePage.calls[-1].startswith("scripts")
 
 
+def test_explorers_with_the_real_page_module():
+    """gatelab.explorer.page's container and scripts, as the page gets them."""
+    nb = v4.new_notebook()
+    nb.cells = [v4.new_markdown_cell("# Explorer", id="t"),
+                v4.new_code_cell("g", outputs=[explorer_output("gates")])]
+    page = pages.render_chapter(pages.Chapter("01_x", "bn", nb))
+    assert '<div class="gatelab-explorer-host" data-kind="gates"><script type="application/json">' \
+        '{"kind":"gates","state":{"units":1}}</script></div>' in page
+    assert page.count('<script data-gatelab-explorer="gates">') == 1
+    assert page.count("<script data-gatelab-host>") == 1
+    assert not re.search(r"<script[^>]+src=", page)
+
+
 def nb_without_explorers() -> nbformat.NotebookNode:
     nb = v4.new_notebook()
     nb.cells = [v4.new_markdown_cell("# Plain", id="p")]

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import catalogs, editions, generated, index, notebooks
+from . import catalogs, editions, generated, index, notebooks, site
 from .project import current, use
 
 
@@ -37,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=None,
                         help="editions executed at once (default: one per core)")
     parser.add_argument("--force", action="store_true",
-                        help="execute every edition, even one whose sources are unchanged")
+                        help="execute every edition and write every page, even one whose "
+                             "inputs are unchanged")
     args = parser.parse_args(argv)
     # without --root: the project already chosen (the checkout around the current directory)
     root = (use(args.root) if args.root is not None else current()).root
@@ -66,9 +67,12 @@ def main(argv: list[str] | None = None) -> int:
         for outcome in notebooks.clean_ipynb(langs):
             print(outcome.message(root))
     elif args.command in ("execute", "html"):
+        started = time.perf_counter()
         _execute(langs, args.jobs, args.force)
         if args.command == "html":
-            _html(langs, root)
+            _html(langs, root, args.jobs, args.force)
+            print(f"the lessons are in {root / 'site'} ({time.perf_counter() - started:.0f} s); "
+                  f"open {root / 'site' / 'index.html'}", flush=True)
     return 0
 
 
@@ -80,12 +84,10 @@ def _execute(langs, jobs, force) -> None:
           f"({len(done) - reused} executed, {reused} reused)", flush=True)
 
 
-def _html(langs, root: Path) -> None:
-    from . import site
-
+def _html(langs, root: Path, jobs, force) -> None:
     started = time.perf_counter()
     print("writing the pages into site/", flush=True)
-    for path in site.build_site(langs):
+    for path in site.build_site(langs, workers=jobs, force=force):
         print(f"wrote {path.relative_to(root)} ({path.stat().st_size / 1e6:.2f} MB)", flush=True)
     print(f"pages written in {time.perf_counter() - started:.0f} s", flush=True)
 
