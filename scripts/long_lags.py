@@ -6,7 +6,7 @@ data/long_lags.json; Chapter 4 reads it (`report.long_lags`, `plots.memory_span`
 
 Sections (default: all): "curriculum" (every cell on easy -> moderate -> hard, then its final
 network measured at fixed gaps between the two relevant symbols), "direct" (every cell on hard
-alone, with the same budget), "echo" (every cell at equal size on the echo task for each delay),
+alone, with a budget of 192,000 sequences), "echo" (every cell at equal size on the echo task for each delay),
 "echo_state" (an LSTM's error at each position of a chunk from a fresh and a carried state, and
 accuracy against the BPTT chunk length). A section that is run replaces its old results; the
 others are kept.
