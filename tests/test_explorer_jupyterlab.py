@@ -4,7 +4,8 @@ Starts JupyterLab on 127.0.0.1 (no token, settings of its own) over a notebook o
 the temporal-order LSTM explorer, then ``w.force``. Runs all cells, then in the explorer shuts
 the forget gate and checks: the page's run equals cells.run with f = 0 (<= 1e-5), the forcing
 reached the kernel (``w.force`` run again prints it), the explorer with its controls and all
-its panels fits in 520 px of height. Then the kernel is shut down and the explorer must still
+its panels fits in 520 px of height; moving a slider by the keyboard times one painted frame
+per step (window.gatelabFrames; p50/p95 printed). Then the kernel is shut down and the explorer must still
 answer a click (open the output gate) with no error in the page. Screenshot:
 build/screenshots/explorer_jupyterlab_temporal-order.png.
 """
@@ -46,6 +47,7 @@ SETTINGS = {
 CELLS = ["from gatelab.explorer import GateWidget\nw = GateWidget.example('temporal-order')",
          "w", "print('force:', w.force)"]
 ROOT_JS = "document.querySelector('.gatelab-gates')"
+EVENTS = 60  # slider steps timed in the page
 
 
 def _request(url: str, method: str = "GET", timeout: float = 5) -> bytes:
@@ -129,8 +131,15 @@ def test_gate_widget_in_jupyterlab(lab: str) -> None:
                    if route.request.url.startswith((lab, "data:", "blob:", "ws:"))
                    else (outside.append(route.request.url), route.abort()))
         page.on("pageerror", lambda error: errors.append(str(error)))
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         try:
             page.goto(f"{lab}lab/tree/explorer.ipynb", wait_until="domcontentloaded")
+            # Run All before the page is connected to an idle kernel opens "Select Kernel"
+            deadline = time.monotonic() + TIMEOUT_S
+            while not any(k["execution_state"] == "idle" and k["connections"] > 0
+                          for k in json.loads(_request(lab + "api/kernels"))):
+                assert time.monotonic() < deadline, "no kernel connected and idle"
+                page.wait_for_timeout(300)  # not time.sleep: the page's routes need playwright
             page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(
                 timeout=TIMEOUT_S * 1000)
             page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()
@@ -150,11 +159,23 @@ def test_gate_widget_in_jupyterlab(lab: str) -> None:
                          .double()).abs().max().item() for k in ("h", "c"))
             assert worst <= 1e-5
             box = root.bounding_box()
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOT))
             print(f"\nexplorer in JupyterLab at 1366x768: {box['width']:.0f} x "
                   f"{box['height']:.0f} px; page vs cells.run {worst:.3g}")
             assert box["height"] <= 520
+            # frame latency in JupyterLab: a slider moved by the keyboard, one frame per step
+            slider = page.get_by_label(labels["value_of"].format(gate=labels["gates"]["i"]),
+                                       exact=True)
+            slider.focus()
+            before = page.evaluate("(window.gatelabFrames || []).length")
+            for k in range(EVENTS):
+                page.keyboard.press("ArrowRight" if k % 16 < 8 else "ArrowLeft")
+                page.wait_for_function(f"window.gatelabFrames.length >= {before + k + 1}")
+            frames = sorted(f["ms"] for f in page.evaluate("window.gatelabFrames")[before:])
+            print(f"JupyterLab, {EVENTS} slider steps: to the painted frame p50 "
+                  f"{frames[len(frames) // 2]:.1f} ms, p95 {frames[int(0.95 * (EVENTS - 1))]:.1f} ms")
+            assert len(frames) == EVENTS
+            page.get_by_label(labels["gates"]["i"], exact=True).select_option("learned")
             # the forcing reached the kernel: run the last cell again
             page.locator(".jp-CodeCell").nth(2).locator(".jp-InputArea-editor").click()
             page.keyboard.press("Shift+Enter")
@@ -170,6 +191,9 @@ def test_gate_widget_in_jupyterlab(lab: str) -> None:
             trace = page.evaluate(f"{ROOT_JS}.gatelab.trace()")
             assert (torch.tensor(trace["h"], dtype=torch.float64) - reference.h.double()) \
                 .abs().max().item() <= 1e-5
+        except BaseException:
+            page.screenshot(path=str(SCREENSHOT.with_name(SCREENSHOT.stem + "_failed.png")))
+            raise
         finally:
             browser.close()
     assert not outside, outside

@@ -22,6 +22,9 @@
 // at every step and unit, or an array that broadcasts (NumPy's rules) to the trace's (T, H):
 // [[v_1], …, [v_T]] is one value per step, [v_1, …, v_H] one per unit, a T × H array one each.
 // No dependencies and no build step: `import { run } from "./cells.js"`.
+//
+// A library file of gatelab.explorer.module (see plot.js): no import, no `export default`, each
+// export a top-level `export const` / `export function` line; explorers inline it from there.
 
 /** The gates of each cell kind, in PyTorch's block order, with the range of their activation. */
 export const GATES = Object.freeze({

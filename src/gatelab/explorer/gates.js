@@ -456,6 +456,12 @@ function render({ model, el }) {
     }
   }
 
+  // keys pressed on a control are the control's (arrows move a slider or a select), not
+  // JupyterLab's notebook shortcuts: Lumino matches a shortcut such as "… :focus" on the focused
+  // element itself, unless that element has data-lm-suppress-shortcuts
+  for (const control of root.querySelectorAll("select, input, button")) {
+    control.setAttribute("data-lm-suppress-shortcuts", "true");
+  }
   model.on("change:force", fromModel);
   model.on("change:unit", unitFromModel);
   const stopFitting = plot.fit(plots, layout);
