@@ -262,7 +262,7 @@ function render({ model, el }) {
     const tick = Math.max(12, 0.92 * fs);
     const longest = Math.max(3, ...labels.inputs.map((n) => n.length));
     return {
-      fs, tick,
+      fs, tick, width: plots.clientWidth,
       left: Math.round(Math.max(3.3 * tick, Math.min(0.6 * tick * longest + 8, 9 * tick))),
       right: Math.round(0.8 * fs),
       title: Math.round(1.35 * fs),
@@ -275,7 +275,7 @@ function render({ model, el }) {
   function sized(figure, plotHeight, withAxis) {
     const { left, right, title, axis, tick } = geometry;
     figure.clear();
-    const width = figure.resize(title + plotHeight + (withAxis ? axis : 4));
+    const width = figure.resize(title + plotHeight + (withAxis ? axis : 4), geometry.width);
     return { x: left, y: title, width: Math.max(40, width - left - right), height: plotHeight,
              fontSize: tick, xDomain: [0.5, T + 0.5], xStart: 1 };
   }

@@ -95,8 +95,9 @@ export function scale([d0, d1], [r0, r1], log = false) {
 
 /**
  * An <svg role="img"> appended to parent, as wide as parent; `label` becomes its aria-label and
- * its <desc>. Returns {svg, width, resize(height), describe(text)}: resize sets the drawn height
- * (and the viewBox, so that one user unit stays one CSS px) and returns the width to draw in.
+ * its <desc>. Returns {svg, width, resize(height, width?), describe(text), clear()}: resize sets
+ * the drawn height (and the viewBox, so that one user unit stays one CSS px) and returns the
+ * width to draw in: the one given (a caller that knows it saves a layout), else parent's.
  */
 export function figure(parent, { label = "", className = "" } = {}) {
   const svg = svgNode("svg", { role: "img", class: className, "aria-label": label }, parent);
@@ -108,8 +109,8 @@ export function figure(parent, { label = "", className = "" } = {}) {
   const fig = {
     svg,
     width: 0,
-    resize(height) {
-      fig.width = Math.max(120, Math.floor(parent.clientWidth || svg.clientWidth || 480));
+    resize(height, width = null) {
+      fig.width = Math.max(120, Math.floor(width || parent.clientWidth || svg.clientWidth || 480));
       svg.setAttribute("viewBox", `0 0 ${fig.width} ${height}`);
       svg.setAttribute("height", height);
       svg.style.height = `${height}px`;
