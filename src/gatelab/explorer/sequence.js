@@ -261,6 +261,11 @@ function render({ model, el }) {
     update(null, true);
   };
   model.on("change:text", fromModel);
+  // keys pressed on a control are the control's (arrows move the slider, letters go into the
+  // input), not JupyterLab's notebook shortcuts, which Lumino would otherwise match on them
+  for (const control of root.querySelectorAll("select, input, button")) {
+    control.setAttribute("data-lm-suppress-shortcuts", "true");
+  }
   const stopFitting = plot.fit(figureBox, draw);
   // text drawn before a web font arrives may keep its fallback boxes in Chromium: draw again
   document.fonts?.addEventListener?.("loadingdone", draw);

@@ -280,6 +280,11 @@ function render({ model, el }) {
   };
   model.on("change:radius", onModel);
   model.on("change:clip", onModel);
+  // keys pressed on a control are the control's (arrows move the slider, letters go into the
+  // input), not JupyterLab's notebook shortcuts, which Lumino would otherwise match on them
+  for (const control of root.querySelectorAll("select, input, button")) {
+    control.setAttribute("data-lm-suppress-shortcuts", "true");
+  }
   const unfit = plot.fit(root, draw);
   // Text drawn before a web font arrives (the lessons' embedded Bengali and Devanagari faces)
   // may keep its fallback boxes in Chromium: lay out again and write the captions anew.

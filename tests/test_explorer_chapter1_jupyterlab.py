@@ -1,0 +1,126 @@
+"""Chapter 1's explorers (VanishingWidget, SequenceWidget) in a real JupyterLab, driven by headless
+Chromium at 1366x768 (the JupyterLab server of tests/test_explorer_jupyterlab.py).
+
+A notebook makes both widgets and prints their synced values. After Run All: the spectral-radius
+explorer's slider moved by the keyboard and clipping turned on, the memory explorer given typed
+numbers; the page's numbers equal radius_experiment's; each explorer fits in 520 px of height;
+the values reached the kernel (the last cell run again prints them); no error in the page.
+Frame latency of the slider in JupyterLab printed (p50/p95). Screenshot:
+/tmp/shots/ch1/jupyterlab_1366.png.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+
+import pytest
+import torch
+
+from gatelab import models
+from test_explorer_jupyterlab import CHROMIUM, CHROMIUM_ARGS, TIMEOUT_S, lab  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+SHOTS = Path("/tmp/shots/ch1")
+CELLS = ["from gatelab.explorer.sequence import SequenceWidget\n"
+         "from gatelab.explorer.vanishing import VanishingWidget\n"
+         "v = VanishingWidget()\ns = SequenceWidget()",
+         "v", "s", "print('radius:', v.radius, 'clip:', v.clip, 'text:', s.text)"]
+VANISHING = "document.querySelector('.gatelab-vanishing')"
+SEQUENCE = "document.querySelector('.gatelab-sequence')"
+
+
+def _put_notebook(url: str, name: str) -> None:
+    """The notebook of CELLS, written through the server's contents API."""
+    cells = [{"cell_type": "code", "execution_count": None, "id": f"c{k}", "metadata": {},
+              "outputs": [], "source": source} for k, source in enumerate(CELLS)]
+    body = json.dumps({"type": "notebook", "format": "json", "content": {
+        "cells": cells, "metadata": {"kernelspec": {"name": "python3", "language": "python",
+                                                    "display_name": "Python 3"}},
+        "nbformat": 4, "nbformat_minor": 5}}).encode()
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(f"{url}api/contents/{name}", data=body, method="PUT",
+                                     headers={"Content-Type": "application/json"})
+    with opener.open(request, timeout=10) as response:
+        assert response.status in (200, 201)
+
+
+def test_chapter1_explorers_in_jupyterlab(lab: str) -> None:  # noqa: F811 (the fixture)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    _put_notebook(lab, "chapter1.ipynb")
+    outside, errors = [], []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.route("**/*", lambda route: route.continue_()
+                   if route.request.url.startswith((lab, "data:", "blob:", "ws:"))
+                   else (outside.append(route.request.url), route.abort()))
+        page.on("pageerror", lambda error: errors.append(f"{error}\n{error.stack}"))
+        try:
+            page.goto(f"{lab}lab/tree/chapter1.ipynb", wait_until="domcontentloaded")
+            page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').wait_for(
+                timeout=TIMEOUT_S * 1000)
+            try:  # JupyterLab may ask which kernel, for a notebook it has seen before
+                page.locator(".jp-Dialog").get_by_role("button", name="Select").click(
+                    timeout=3000)
+            except PlaywrightTimeout:
+                pass
+            page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()
+            page.locator("#jp-MainMenu").get_by_role("menuitem", name="Run", exact=True).click()
+            page.locator(".lm-Menu .lm-Menu-itemLabel").get_by_text("Run All Cells",
+                                                                    exact=True).click()
+            for root in (VANISHING, SEQUENCE):
+                page.wait_for_function(f"{root} && {root}.querySelector('polyline')",
+                                       timeout=TIMEOUT_S * 1000)
+            page.get_by_text("radius: 1.0 clip: False").wait_for(timeout=TIMEOUT_S * 1000)
+
+            vanishing = page.locator(".gatelab-vanishing")
+            vanishing.scroll_into_view_if_needed()
+            slider = page.get_by_role("slider", name="spectral radius ρ")
+            slider.focus()
+            before = page.evaluate("(window.gatelabFrames || []).length")
+            for k in range(40):  # up to 1.20 and back to 1.00, then to 1.37
+                page.keyboard.press("ArrowRight" if k < 20 else "ArrowLeft")
+                page.wait_for_function(f"window.gatelabFrames.length >= {before + k + 1}")
+            frames = sorted(f["ms"] for f in page.evaluate("window.gatelabFrames")[before:]
+                            if f["explorer"] == "vanishing")
+            print(f"\nJupyterLab, 40 slider steps: to the painted frame p50 "
+                  f"{frames[len(frames) // 2]:.1f} ms, p95 {frames[int(0.95 * 39)]:.1f} ms")
+            for _ in range(37):
+                page.keyboard.press("ArrowRight")
+            page.get_by_role("checkbox", name="gradient clipping").check()
+            drawn = page.evaluate(f"{VANISHING}.gatelab.result()")
+            reference = models.radius_experiment(1.37)
+            worst = ((torch.tensor(drawn["norms"], dtype=torch.float64) - reference.norms.double())
+                     .abs() / reference.norms.double()).max().item()
+            assert worst < 1e-5
+            assert page.locator(".gatelab-vanishing .gatelab-caption").nth(1).inner_text() == \
+                "‖∂L/∂W_hh‖ = 713 > threshold 51.6: clipped to 51.6"
+            assert vanishing.bounding_box()["height"] <= 520
+
+            sequence = page.locator(".gatelab-sequence")
+            sequence.scroll_into_view_if_needed()
+            page.get_by_role("textbox", name="input x").fill("1 2 3")
+            page.wait_for_function(f"{SEQUENCE}.gatelab.shown().x.length === 3")
+            assert sequence.bounding_box()["height"] <= 520
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            vanishing.scroll_into_view_if_needed()
+            page.screenshot(path=str(SHOTS / "jupyterlab_1366.png"))
+
+            # the settings reached the kernel: run the last cell again
+            page.locator(".jp-CodeCell").nth(3).locator(".jp-InputArea-editor").click()
+            page.keyboard.press("Shift+Enter")
+            page.get_by_text("radius: 1.37 clip: True text: 1 2 3").wait_for(timeout=60_000)
+        except Exception:
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SHOTS / "jupyterlab_failure.png"))
+            print("outputs:", page.locator(".jp-OutputArea").all_inner_texts(), "errors:", errors)
+            raise
+        finally:
+            browser.close()
+    assert not outside, f"the page asked for {outside}"
+    assert not errors, errors
