@@ -210,6 +210,11 @@ def test_threshold_computed_in_the_page(bptt, vanishing):
 
 def test_vanishing_keyboard_clip_and_text_alternatives(open_page, vanishing):
     page = open_page(vanishing).page
+    focused = "() => document.activeElement.getAttribute('type')"
+    page.keyboard.press("Tab")  # every control in reach of the keyboard, in reading order
+    assert page.evaluate(focused) == "range"
+    page.keyboard.press("Tab")
+    assert page.evaluate(focused) == "checkbox"
     slider = page.get_by_role("slider", name="spectral radius ρ")
     figures = page.get_by_role("img")
     assert figures.count() == 2
@@ -325,6 +330,10 @@ def test_bad_input_says_what_to_fix_and_keeps_the_text(open_page):
         preset_name = i18n._("two pulses")
     page = open_page(widget, 390, 844, "hi").page
     box = page.locator(".gatelab-sequence input[type=text]")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.tagName") == "SELECT"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.type") == "text"
     before = page.evaluate(f"{SEQUENCE}.gatelab.shown()")
     box.fill("1 0 abc 0")
     box.press("Enter")
