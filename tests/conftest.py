@@ -27,3 +27,41 @@ def english_afterwards():
     import gatelab
 
     gatelab.use("en")
+
+
+class Example:
+    """One of the gate explorer's named examples (gatelab.widgets.EXAMPLES), run by
+    gatelab.cells.run as the explorer runs it in the page: with any gates forced."""
+
+    def __init__(self, name: str):
+        from gatelab import cells, widgets
+
+        self.module, self.x, self.input_names, self.state, self.first_unit = \
+            widgets.load_example(name)
+        self.kind = cells.kind_of(self.module)
+        self.learned = self.run({})
+
+    def run(self, force: dict[str, float]):
+        import torch
+
+        from gatelab import cells
+
+        with torch.no_grad():
+            return cells.run(self.module, self.x, self.state, force=force or None)
+
+
+@pytest.fixture(scope="session")
+def example():
+    """example(name) -> Example, made once per session and language (its input channels'
+    names are in the language in use)."""
+    made: dict[tuple[str, str], Example] = {}
+
+    def get(name: str) -> Example:
+        from gatelab import i18n
+
+        key = (name, i18n.language())
+        if key not in made:
+            made[key] = Example(name)
+        return made[key]
+
+    return get

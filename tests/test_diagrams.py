@@ -126,43 +126,55 @@ def test_diagram_draws_on_given_axes_and_leaves_rcparams_alone():
 @pytest.mark.parametrize("lang", ["bn", "hi", "en"])
 @pytest.mark.parametrize("kind,force", [("LSTM", {"f": 0.0, "i": 1.0, "o": 0.35}),
                                         ("GRU", {"z": 0.0, "r": 0.0})])
-def test_diagram_renders_without_missing_glyphs(lang, kind, force, caplog):
+def test_diagram_renders_without_missing_glyphs(lang, kind, force, caplog, example):
     """Missing glyphs are warnings (errors under pytest) or matplotlib log records."""
     gatelab.use(lang)
     with caplog.at_level(logging.WARNING, logger="matplotlib"):
         FigureCanvasAgg(plots.cell_diagram(kind, force)).draw()
-        explorer = widgets.GateExplorer("memory" if kind == "LSTM" else "gru-memory")
-        explorer.draw(force)  # the explorer's small copy and its key
+        memory = example("memory" if kind == "LSTM" else "gru-memory")
+        _draw(memory, force)  # plots.gates' small copy and its key
     assert not [r.getMessage() for r in caplog.records if "glyph" in r.getMessage().lower()]
 
 
+def _draw(memory, force: dict[str, float], panel: plots.GatePanel | None = None):
+    """plots.gates' figure of an example with ``force``, drawn in place: (panel, png)."""
+    panel = panel or plots.GatePanel(len(memory.x), memory.input_names, kind=memory.kind)
+    panel.update(memory.x, memory.run(force), memory.learned, force)
+    return panel, panel.render_png()
+
+
 def _diagram_pixels(panel: plots.GatePanel, png: bytes) -> Image.Image:
-    """The part of the explorer's picture where its small diagram is."""
+    """The part of the figure where its small diagram is."""
     image = Image.open(io.BytesIO(png)).convert("RGB")
     x0, y0, x1, y1 = panel.diagram.ax.get_window_extent().extents
     height = image.size[1]
     return image.crop((int(x0), int(height - y1), int(x1) + 1, int(height - y0) + 1))
 
 
-def test_explorer_shows_the_diagram_and_it_follows_the_forcing():
-    explorer = widgets.GateExplorer("memory")
-    learned = explorer.draw({})
-    panel = explorer.panel
+def test_gate_figure_shows_the_diagram_and_it_follows_the_forcing(example):
+    memory = example("memory")
+    panel, learned = _draw(memory, {})
     assert panel.diagram.ax in panel.figure.axes and panel.diagram.kind == "LSTM"
     assert set(panel.diagram.changing_artists()) <= set(panel.dynamic_artists())
-    shut = explorer.draw({"f": 0.0})
+    _panel, shut = _draw(memory, {"f": 0.0}, panel)
     assert panel.diagram.cut_marks and any(m.get_visible() for m in panel.diagram.cut_marks.values())
     assert ImageChops.difference(_diagram_pixels(panel, learned),
                                  _diagram_pixels(panel, shut)).getbbox() is not None
-    # back to learned: the blitted picture forgets the cut (nothing stale in the background)
-    again = explorer.draw({})
+    # back to learned: the picture redrawn in place forgets the cut (nothing stale behind it)
+    _panel, again = _draw(memory, {}, panel)
     assert ImageChops.difference(_diagram_pixels(panel, learned),
                                  _diagram_pixels(panel, again)).getbbox() is None
 
 
-def test_static_explorer_frames_show_the_presets_forcing():
-    explorer = widgets.GateExplorer("gru-memory")
-    fig = explorer.figure("freeze")  # z = 1: what the HTML lesson precomputes
-    shown = texts(fig)
+def test_gate_figure_marks_the_presets_forcing(example):
+    memory = example("gru-memory")
+    presets = widgets.GRU_PRESETS
+
+    def figure(name):
+        force = presets[name]
+        return plots.gates(memory.x, memory.run(force), memory.learned, force,
+                           input_names=memory.input_names, kind="GRU")
+
+    shown = texts(figure("freeze"))  # z = 1
     assert "$z_t = 1$" in shown and "$r_t = 0$" not in shown
-    assert texts(explorer.figure("ignore the past")).count("$r_t = 0$") == 1
+    assert texts(figure("ignore the past")).count("$r_t = 0$") == 1

@@ -6,12 +6,13 @@ import math
 import pytest
 import torch
 
+import gatelab
 from gatelab import cells, checkpoints, models, report, tasks, train, widgets
 
 
 @pytest.fixture(scope="module")
-def memory():
-    return widgets.GateExplorer("gru-memory")
+def memory(example):
+    return example("gru-memory")
 
 
 def test_gru_memory_adds_on_write_and_keeps_between(memory):
@@ -34,15 +35,16 @@ def test_gru_presets_do_what_the_chapter_says(memory):
     assert ignore[14] == pytest.approx(math.tanh(-1.2), abs=0.01)
 
 
-def test_trained_gru_example_opens_on_its_memory_unit():
+def test_trained_gru_example_opens_on_its_memory_unit(example):
     model, task = checkpoints.temporal_order("GRU")
     record = checkpoints.index()["temporal_order_gru"]
     assert train.accuracy(model, task) == pytest.approx(record["accuracy"]) and record["accuracy"] > 0.95
     assert record["history"]["steps"][-1] == record["training"]["steps"]
     unit, separation = train.memory_unit(model, task)  # on the hidden state: a GRU has no c
     assert separation > 1.0
-    explorer = widgets.GateExplorer("gru-temporal-order")
+    explorer = example("gru-temporal-order")
     assert explorer.kind == "GRU" and explorer.first_unit == unit
+    assert widgets.GateExplorer("gru-temporal-order").unit == unit  # the page opens on it
     symbols = "".join(explorer.input_names[i] for i in explorer.x.argmax(-1))
     assert symbols.replace("Y", "").index("X") == symbols.index("X")  # X comes first
     h = explorer.learned.h[:, unit]
@@ -50,11 +52,12 @@ def test_trained_gru_example_opens_on_its_memory_unit():
     assert (h[t_x + 5:] - h[t_x - 1]).abs().min() > 1.0  # the state switched at the X and held
 
 
-def test_static_gru_explorer_has_every_preset_in_the_learners_language():
-    static = widgets.static_explorer({"explorer": "gates", "args": {"example": "gru-memory"}}, "hi")
-    assert len(static["frames"]) == len(widgets.GRU_PRESETS)
-    assert "जस का तस रखना" in static["controls"][0]["labels"]
-    assert all(png.startswith(b"\x89PNG") for png in static["frames"].values())
+def test_gru_explorer_has_every_preset_in_the_learners_language():
+    gatelab.use("hi")
+    explorer = widgets.GateExplorer("gru-memory")
+    names = [name for name, _force in explorer.presets]
+    assert len(names) == len(widgets.GRU_PRESETS) and "जस का तस रखना" in names
+    assert [force for _name, force in explorer.presets] == list(widgets.GRU_PRESETS.values())
 
 
 def test_unknown_example_names_the_examples():

@@ -93,15 +93,12 @@ def test_radius_experiment_vanishes_and_explodes():
     assert abs(models.spectral_radius(models.random_rnn(1, 16, 1.3).weight_hh_l0) - 1.3) < 1e-5
 
 
-def test_sequence_explorer_keeps_bad_input_and_explains_in_the_learners_language():
+def test_sequence_input_is_explained_in_the_learners_language():
+    """parse_sequence's rules and messages: the page's explorer shows the same messages
+    (tests/test_explorer_chapter1.py checks it there)."""
     gatelab.use("bn")
-    explorer = widgets.SequenceExplorer()
-    box = explorer.widget
-    text = box.children[0].children[1]
-    text.value = "1 0 zero 0"
-    assert text.value == "1 0 zero 0"  # what the learner typed is kept
     with pytest.raises(widgets.InputError) as error:
-        widgets.parse_sequence(text.value)
+        widgets.parse_sequence("1 0 zero 0")
     assert "zero" in str(error.value)
     assert str(error.value) != "'zero' is not a number. Type numbers separated by spaces, " \
                                "for example: 1 0 0 -1 0"  # translated
@@ -111,21 +108,21 @@ def test_sequence_explorer_keeps_bad_input_and_explains_in_the_learners_language
     assert widgets.parse_sequence("1, −1; 0.5").tolist() == [1.0, -1.0, 0.5]
 
 
-def test_explorers_announce_their_static_version():
-    explorer = widgets.VanishingExplorer(steps=20)
-    bundle = explorer._repr_mimebundle_()
-    assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle[widgets.SPEC_MIMETYPE] == {"explorer": "vanishing",
-                                              "args": {"steps": 20, "seed": 0}}
+def test_explorers_carry_their_page_state_in_the_edition_language():
+    """What the HTML lesson is built from: every explorer's output holds the state its page
+    needs, with its words in the language of the run."""
+    gatelab.use("bn")
+    bundle = widgets.VanishingExplorer(steps=20)._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in data
+    page = data[widgets.SPEC_MIMETYPE]
+    assert page["kind"] == "vanishing" and page["state"]["radius"] == 1.0
+    assert len(page["state"]["network"]["x"]) == 20  # the steps asked for
+    sequence = widgets.SequenceExplorer()._repr_mimebundle_()
+    state = (sequence[0] if isinstance(sequence, tuple) else sequence)[widgets.SPEC_MIMETYPE]
+    assert state["state"]["presets"][0][0] == i18n.gettext("one pulse", lang="bn")
+    assert gatelab.language() == "bn"
 
-
-def test_static_explorer_draws_every_setting_in_the_edition_language():
-    static = widgets.static_explorer({"explorer": "sequence", "args": {}}, "bn")
-    (control,) = static["controls"]
-    assert len(static["frames"]) == len(control["values"]) == 4
-    assert all(png.startswith(b"\x89PNG") for png in static["frames"].values())
-    assert control["labels"][0] == i18n.gettext("one pulse", lang="bn")
-    assert gatelab.language() == "en"  # rendering another edition leaves the session alone
 
 
 def test_what_notebooks_print_is_in_the_edition_language(capsys):

@@ -12,8 +12,8 @@ from gatelab import cells, checkpoints, i18n, models, plots, tasks, train, widge
 
 
 @pytest.fixture(scope="module")
-def memory():
-    return widgets.GateExplorer("memory")
+def memory(example):
+    return example("memory")
 
 
 def test_memory_cell_stores_on_write_and_shows_on_read():
@@ -38,28 +38,14 @@ def test_presets_do_what_the_lecture_says(memory):
     assert torch.equal(run["all learned"].h, memory.learned.h)
 
 
-def test_clicking_a_gate_redraws_the_figure(memory):
-    box = memory.widget
-    assert box is not None
-    before = memory.image.value
-    memory.modes["f"].value = "shut"
-    assert memory.image.value != before
-    assert memory.sliders["f"].disabled
-    memory.modes["f"].value = "value"
-    assert not memory.sliders["f"].disabled
-    memory.sliders["f"].value = 0.3
-    memory.presets["keep memory"].click()
-    assert memory.modes["f"].value == "open" and memory.modes["i"].value == "shut"
-    assert memory.modes["o"].value == "learned"
-
-
 def test_explorer_labels_and_equations_follow_the_language():
     gatelab.use("hi")
     explorer = widgets.GateExplorer("memory")
-    explorer.draw({"f": 0.0})
-    text = explorer.panel.equations["f"].get_text()
-    assert i18n.gettext("forced shut (0)", lang="hi") in text
-    assert explorer.panel.equations["i"].get_text() == plots.CELL_VIEWS["LSTM"].equations["i"]
+    assert explorer.labels["forced_shut"] == i18n.gettext("forced shut (0)", lang="hi")
+    assert explorer.labels["gates"]["f"] == i18n.gettext("forget gate f", lang="hi")
+    assert explorer.labels["equations"]["i"] == plots.CELL_VIEWS["LSTM"].equations["i"]
+    assert [name for name, _force in explorer.presets] == \
+        [i18n.gettext(name, lang="hi") for name in widgets.LSTM_PRESETS]
 
 
 def test_explorer_refuses_what_it_cannot_explain():
@@ -71,20 +57,26 @@ def test_explorer_refuses_what_it_cannot_explain():
         widgets.GateExplorer("nonsense")
 
 
-def test_own_lstm_is_live_only_and_named_examples_have_a_static_version():
+def test_own_lstm_goes_into_the_page_too():
+    """The learner's own network is exported like the examples: the HTML lesson shows it."""
     own = widgets.GateExplorer(torch.nn.LSTM(2, 3), torch.randn(5, 2))
-    assert widgets.SPEC_MIMETYPE not in own._repr_mimebundle_()
-    static = widgets.static_explorer({"explorer": "gates", "args": {"example": "memory"}}, "bn")
-    assert len(static["frames"]) == len(widgets.LSTM_PRESETS) == 6
-    assert static["controls"][0]["labels"][1] == i18n.gettext("output on", lang="bn")
+    data, _metadata = own._repr_mimebundle_()
+    state = data[widgets.SPEC_MIMETYPE]
+    assert state["kind"] == "gates" and state["state"]["spec"]["hidden_size"] == 3
+    assert "application/vnd.jupyter.widget-view+json" in data
 
 
-def test_blitted_figure_matches_a_full_drawing(memory):
-    """The fast path (background reused) shows the same picture as drawing from scratch."""
+def test_static_figure_redrawn_in_place_matches_a_full_drawing(memory):
+    """plots.GatePanel's fast path (background reused) shows the same picture as drawing from
+    scratch: what plots.gates draws for a code cell."""
     from PIL import Image, ImageChops
 
     force = {"o": 0.0}
-    fast = memory.draw(force)
+    reused = plots.GatePanel(len(memory.x), memory.input_names)
+    reused.update(memory.x, memory.run({}), memory.learned, {})
+    reused.render_png()
+    reused.update(memory.x, memory.run(force), memory.learned, force)
+    fast = reused.render_png()
     panel = plots.GatePanel(len(memory.x), memory.input_names)
     panel.update(memory.x, memory.run(force), memory.learned, force)
     slow = panel.render_png()
@@ -173,22 +165,18 @@ def test_the_same_explorer_knows_the_gru():
     torch.manual_seed(3)
     gru, x = torch.nn.GRU(3, 4), torch.randn(12, 3)
     explorer = widgets.GateExplorer(gru, x)
-    assert explorer.gates == ("r", "z") and set(explorer.presets_by_name) == set(widgets.GRU_PRESETS)
-    runs = {name: explorer.run(force) for name, force in widgets.GRU_PRESETS.items()}
+    assert explorer.gates == ["r", "z"]
+    assert [name for name, _force in explorer.presets] == list(widgets.GRU_PRESETS)
+    runs = {name: cells.run(gru, x, force=force or None)
+            for name, force in widgets.GRU_PRESETS.items()}
     assert runs["freeze"].h.abs().max() == 0  # z = 1 keeps h0 = 0 for ever
     assert torch.allclose(runs["overwrite"].h, runs["overwrite"].gates["n"])
     ignore = runs["ignore the past"]
     expected = torch.tanh(x @ gru.weight_ih_l0[8:].T + gru.bias_ih_l0[8:])
     assert torch.allclose(ignore.gates["n"], expected, atol=1e-6)
-    explorer.widget  # noqa: B018 (builds the controls)
-    before = explorer.image.value
-    explorer.modes["z"].value = "shut"
-    assert explorer.image.value != before
-    assert set(explorer.modes) == {"r", "z"}
-    text = explorer.panel.equations["z"].get_text()
-    assert text.startswith("z[t] = 0")
-    figure = explorer.figure("freeze")
-    assert figure.axes[3].get_ylabel() == i18n.gettext("candidate n[t]")
+    explorer.force = {"z": 0.0}  # what the page reports when the learner shuts z
+    assert explorer.force == {"z": 0.0}
+    assert explorer.labels["states"][0][1] == i18n.gettext("candidate n[t]")
 
 
 def test_a_plain_rnn_has_no_gates_to_explore():

@@ -1,168 +1,70 @@
-"""Interactive explorers: a few controls and a call to a plot function.
+"""What the chapters call: the explorers, the examples they open on, and a progress bar.
 
-Each explorer knows its controls and how to draw one setting (:meth:`Explorer.figure`); the
-live widget (ipywidgets) and the kernel-free version in the HTML lessons
-(:func:`static_explorer`, every setting drawn in advance) are both built from that.
+The explorers compute in the page, not in the kernel (:mod:`gatelab.explorer`): a click or a
+slider is answered at once, the same in JupyterLab, in a saved notebook reopened without a kernel
+and in the HTML lesson. ``GateExplorer``, ``VanishingExplorer`` and ``SequenceExplorer`` make them
+for the chapters; the presets, gate names and examples they show are defined here.
 """
 
 from __future__ import annotations
 
-import io
-import itertools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
 
 import ipywidgets as W
 import numpy as np
 import torch
-from IPython.display import Image, display
-from matplotlib.figure import Figure
+from IPython.display import display
 
-from . import cells, i18n, models, plots, tasks
+from . import models, tasks
 from .i18n import N_, _
 from .mimetypes import PROGRESS_METADATA, SPEC_MIMETYPE  # shared with gatelab.publish
 
-
-def figure_png(fig: Figure, dpi: int = 90) -> bytes:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white")
-    return buffer.getvalue()
-
-
-@dataclass
-class Control:
-    """One setting of an explorer, with the values the HTML lesson precomputes."""
-
-    name: str  # the keyword of Explorer.figure
-    label: str  # English; translated when shown
-    values: list[Any]  # the values precomputed for the HTML lesson
-    default: int  # index into values
-    labels: list[str] = field(default_factory=list)  # English labels of the values; str(v) if empty
-
-
-class Explorer:
-    """Base class: subclasses set ``name``, and define ``controls``, ``figure`` and ``build``."""
-
-    name: ClassVar[str]
-    registry: ClassVar[dict[str, type[Explorer]]] = {}
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        Explorer.registry[cls.name] = cls
-
-    def __init__(self, rebuildable: bool = True, **args: Any):
-        self.args = args  # JSON-able: the HTML build makes the same explorer from them
-        self.rebuildable = rebuildable  # False: made from objects the HTML build cannot remake
-        self._widget: W.Widget | None = None
-
-    def controls(self) -> list[Control]:
-        raise NotImplementedError
-
-    def figure(self, **settings: Any) -> Figure:
-        raise NotImplementedError
-
-    def build(self) -> W.Widget:
-        raise NotImplementedError
-
-    @property
-    def widget(self) -> W.Widget:
-        if self._widget is None:
-            self._widget = self.build()
-        return self._widget
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
-        if self.rebuildable:
-            bundle[SPEC_MIMETYPE] = {"explorer": self.name, "args": self.args}
-        return bundle
-
-    @staticmethod
-    def show(output: W.Output, draw: Callable[[], Figure]) -> None:
-        """Redraw ``output`` with the figure ``draw`` makes, or a clear message on bad input."""
-        with output:
-            output.clear_output(wait=True)
-            try:
-                display(Image(figure_png(draw())))
-            except InputError as error:
-                display(W.HTML(f'<p style="color:#b00020;font-size:1.1em">⚠ {error}</p>'))
+__all__ = ["EXAMPLES", "GATE_NAMES", "GRU_PRESETS", "LSTM_PRESETS", "MODES", "PRESETS",
+           "PROGRESS_METADATA", "SEQUENCE_PRESETS", "SPEC_MIMETYPE", "GateExplorer",
+           "InputError", "Progress", "SequenceExplorer", "VanishingExplorer", "load_example",
+           "parse_sequence"]
 
 
 class InputError(ValueError):
     """Something a learner typed that cannot be used; the message says what to type instead."""
 
 
-def static_explorer(spec: dict, lang: str) -> dict:
-    """Every setting of an explorer drawn in advance, for the HTML lesson of ``lang``.
+def VanishingExplorer(steps: int = 60, seed: int = 0):
+    """Chapter 1: a random tanh RNN whose W_hh has the spectral radius ρ the learner sets; its
+    hidden states and how much h_T depends on each earlier step, with gradient clipping on or off
+    (:class:`gatelab.explorer.vanishing.VanishingWidget`)."""
+    from .explorer.vanishing import VanishingWidget
 
-    Returns ``{"controls": [{"name", "label", "values", "labels", "default"}], "frames":
-    {"i,j": png bytes}}``, a frame for every combination of control values (indices, in order).
-    """
-    explorer = Explorer.registry[spec["explorer"]](**spec.get("args", {}))
-    with i18n.using(lang):
-        controls = explorer.controls()
-        frames = {}
-        for combo in itertools.product(*(range(len(c.values)) for c in controls)):
-            settings = {c.name: c.values[i] for c, i in zip(controls, combo, strict=True)}
-            frames[",".join(map(str, combo))] = figure_png(explorer.figure(**settings), dpi=72)
-        return {
-            "controls": [{"name": c.name, "label": _(c.label), "values": c.values,
-                          "labels": [_(s) for s in c.labels] or [f"{v:g}" if isinstance(
-                              v, float) else str(v) for v in c.values],
-                          "default": c.default} for c in controls],
-            "frames": frames,
-        }
+    return VanishingWidget(steps=steps, seed=seed)
 
 
-# --- Chapter 1: the vanishing / exploding gradient explorer ----------------------------------
+def SequenceExplorer(hidden_size: int = 4, radius: float = 0.9, seed: int = 3):
+    """Chapter 1: a small tanh RNN run on numbers the learner types
+    (:class:`gatelab.explorer.sequence.SequenceWidget`)."""
+    from .explorer.sequence import SequenceWidget
+
+    return SequenceWidget(hidden_size=hidden_size, radius=radius, seed=seed)
 
 
-class VanishingExplorer(Explorer):
-    """A random tanh RNN whose recurrent weight has the spectral radius the learner sets.
+def GateExplorer(example: str | torch.nn.Module = "memory",
+                 x: torch.Tensor | None = None, input_names: list[str] | None = None,
+                 state=None, unit: int = 0):
+    """Chapters 2 and 3: force the gates of an LSTM (input, forget, output) or a GRU (reset,
+    update) open, shut or to any value, and watch the states respond beside the learned run.
 
-    Left: the hidden states over 60 steps; right: how much h_T still depends on each earlier
-    step (the gradient through time), on a log scale. The toggle clips the gradient of W_hh at
-    the norm it has for ρ = 1, so that clipping acts only where the gradient explodes.
-    """
+    ``GateExplorer("memory")`` opens a named example (:data:`EXAMPLES`);
+    ``GateExplorer(lstm, x)`` your own ``nn.LSTM`` or ``nn.GRU`` on one sequence x, shaped
+    (T, input_size), with ``state`` its initial h0 or (h0, c0)
+    (:class:`gatelab.explorer.gates.GateWidget`)."""
+    from .explorer.gates import GateWidget
 
-    name = "vanishing"
-
-    def __init__(self, steps: int = 60, seed: int = 0):
-        super().__init__(steps=steps, seed=seed)
-        self._results: dict[float, models.RadiusResult] = {}
-
-    def result(self, radius: float) -> models.RadiusResult:
-        radius = round(float(radius), 2)
-        if radius not in self._results:
-            self._results[radius] = models.radius_experiment(radius, steps=self.args["steps"],
-                                                             seed=self.args["seed"])
-        return self._results[radius]
-
-    def controls(self) -> list[Control]:
-        radii = [round(r, 1) for r in np.arange(0.5, 1.51, 0.1)]
-        return [Control("radius", N_("spectral radius ρ of W_hh"), radii, radii.index(1.0)),
-                Control("clip", N_("gradient clipping"), [False, True], 0,
-                        [N_("off"), N_("on")])]
-
-    def figure(self, radius: float = 1.0, clip: bool = False) -> Figure:
-        return plots.vanishing(self.result(radius), clip)
-
-    def build(self) -> W.Widget:
-        radius = W.FloatSlider(value=1.0, min=0.5, max=1.5, step=0.05,
-                               description=_("spectral radius ρ"),
-                               style={"description_width": "initial"},
-                               layout=W.Layout(width="420px"), continuous_update=False)
-        clip = W.ToggleButton(value=False, description=_("gradient clipping"), icon="scissors")
-        output = W.Output()
-
-        def redraw(_change=None):
-            self.show(output, lambda: self.figure(radius.value, clip.value))
-
-        radius.observe(redraw, "value")
-        clip.observe(redraw, "value")
-        redraw()
-        return W.VBox([W.HBox([radius, clip]), output])
+    if isinstance(example, str):
+        return GateWidget.example(example)
+    if x is None:
+        raise ValueError(_("Give the input sequence too: GateExplorer(lstm, x) with x "
+                           "shaped (T, input_size)."))
+    return GateWidget(example, x, state, unit=unit, input_names=input_names)
 
 
 # --- Chapter 1: an RNN's hidden state for an input the learner types ------------------------
@@ -195,46 +97,6 @@ def parse_sequence(text: str) -> torch.Tensor:
     if not all(abs(v) <= 5 for v in values) or not all(np.isfinite(values)):
         raise InputError(_("Use numbers between -5 and 5."))
     return torch.tensor(values)
-
-
-class SequenceExplorer(Explorer):
-    """A small tanh RNN (1 input, 4 hidden units) run step by step on a sequence the learner
-    types: watch each input push the hidden state and the push fade away."""
-
-    name = "sequence"
-
-    def __init__(self, hidden_size: int = 4, radius: float = 0.9, seed: int = 3):
-        super().__init__(hidden_size=hidden_size, radius=radius, seed=seed)
-        self.rnn = models.random_rnn(1, hidden_size, radius, seed)
-
-    def controls(self) -> list[Control]:
-        names = list(SEQUENCE_PRESETS)
-        return [Control("preset", N_("input"), names, 0, names)]
-
-    def figure(self, preset: str | None = None, text: str | None = None) -> Figure:
-        x = parse_sequence(text if text is not None else SEQUENCE_PRESETS[preset])  # (T,)
-        with torch.no_grad():
-            trace = cells.run(self.rnn, x.reshape(-1, 1))  # unbatched: (T, 1) -> h (T, H)
-        return plots.hidden_states(trace.h, x)
-
-    def build(self) -> W.Widget:
-        names = list(SEQUENCE_PRESETS)
-        preset = W.Dropdown(options=[(_(n), n) for n in names], value=names[0],
-                            description=_("example"))
-        text = W.Text(value=SEQUENCE_PRESETS[names[0]], description=_("input x"),
-                      continuous_update=False, layout=W.Layout(width="520px"))
-        output = W.Output()
-
-        def redraw(_change=None):
-            self.show(output, lambda: self.figure(text=text.value))
-
-        def choose(change):
-            text.value = SEQUENCE_PRESETS[change["new"]]
-
-        preset.observe(choose, "value")
-        text.observe(redraw, "value")
-        redraw()
-        return W.VBox([W.HBox([preset, text]), output])
 
 
 # --- Chapters 2 and 3: the gate explorer (LSTM and GRU) --------------------------------------
@@ -306,111 +168,6 @@ def load_example(name: str):
         raise ValueError(_("Unknown example {name!r}; choose one of: {names}.")
                          .format(name=name, names=", ".join(f'"{n}"' for n in EXAMPLES)))
     return EXAMPLES[name]()
-
-
-class GateExplorer(Explorer):
-    """Force the gates of an LSTM (input, forget, output) or a GRU (reset, update) open, shut
-    or to any value, and watch the states respond, the learned run drawn faintly beside the
-    forced one."""
-
-    name = "gates"
-
-    def __init__(self, example: str | torch.nn.Module = "memory", x: torch.Tensor | None = None,
-                 input_names: list[str] | None = None, state=None):
-        if isinstance(example, str):
-            super().__init__(example=example)
-            self.module, self.x, self.input_names, self.state, self.first_unit = \
-                load_example(example)
-        else:  # the learner's own LSTM or GRU: live only (the HTML build cannot rebuild it)
-            super().__init__(rebuildable=False)
-            if x is None:
-                raise ValueError(_("Give the input sequence too: GateExplorer(lstm, x) with x "
-                                   "shaped (T, input_size)."))
-            self.module, self.x, self.state, self.first_unit = example, x, state, 0
-            self.input_names = input_names or [f"x{k + 1}" for k in range(x.shape[-1])]
-        self.kind = cells.kind_of(self.module)  # a clear error for a module it cannot explain
-        if self.kind not in PRESETS:
-            raise ValueError(_("The gate explorer needs an nn.LSTM or nn.GRU; a plain RNN has "
-                               "no gates to force."))
-        self.presets_by_name = PRESETS[self.kind]
-        self.gates = plots.CELL_VIEWS[self.kind].gates
-        with torch.no_grad():
-            self.learned = cells.run(self.module, self.x, self.state)
-        self.panel: plots.GatePanel | None = None
-
-    def run(self, force: dict[str, float]) -> cells.Trace:
-        with torch.no_grad():
-            return cells.run(self.module, self.x, self.state, force=force or None)
-
-    def controls(self) -> list[Control]:
-        names = list(self.presets_by_name)
-        return [Control("preset", N_("preset"), names, 0, names)]
-
-    def figure(self, preset: str = "all learned", unit: int | None = None) -> Figure:
-        force = self.presets_by_name[preset]
-        unit = self.first_unit if unit is None else unit
-        return plots.gates(self.x, self.run(force), self.learned, force, unit,
-                           self.input_names, title=_(preset), kind=self.kind)
-
-    def draw(self, force: dict[str, float], unit: int = 0, title: str = "") -> bytes:
-        """Update the persistent figure and return it as PNG (what each click costs)."""
-        if self.panel is None:
-            self.panel = plots.GatePanel(len(self.x), self.input_names, kind=self.kind)
-        self.panel.update(self.x, self.run(force), self.learned, force, unit, title)
-        return self.panel.render_png(dpi=80)
-
-    def build(self) -> W.Widget:
-        self.modes = {g: W.ToggleButtons(options=[(_(label), key) for key, label in MODES.items()],
-                                         value="learned", description=_(GATE_NAMES[g]),
-                                         style={"description_width": "120px",
-                                                "button_width": "86px"},
-                                         # label beside the buttons, not above them
-                                         layout=W.Layout(display="flex", flex_flow="row",
-                                                         align_items="center"))
-                      for g in self.gates}
-        self.sliders = {g: W.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, disabled=True,
-                                         continuous_update=False, layout=W.Layout(width="220px"))
-                        for g in self.gates}
-        self.presets = {name: W.Button(description=_(name), layout=W.Layout(width="auto"))
-                        for name in self.presets_by_name}
-        hidden = self.module.hidden_size
-        self.unit = W.Dropdown(options=list(range(hidden)), value=self.first_unit,
-                               description=_("unit"),
-                               layout=W.Layout(width="160px", display="" if hidden > 1 else "none"))
-        self.image = W.Image(format="png", layout=W.Layout(align_self="flex-start"))
-        self.busy = False  # True while a preset sets several controls: redraw once at the end
-
-        def force() -> dict[str, float]:
-            chosen = {}
-            for g, mode in self.modes.items():
-                self.sliders[g].disabled = mode.value != "value"
-                if mode.value != "learned":
-                    chosen[g] = {"open": 1.0, "shut": 0.0}.get(mode.value, self.sliders[g].value)
-            return chosen
-
-        def redraw(_change=None):
-            if not self.busy:
-                self.image.value = self.draw(force(), self.unit.value)
-
-        def apply(name: str):
-            self.busy = True
-            for g, mode in self.modes.items():
-                value = self.presets_by_name[name].get(g)
-                mode.value = "learned" if value is None else ("open" if value == 1 else "shut")
-            self.busy = False
-            redraw()
-
-        for g in self.gates:
-            self.modes[g].observe(redraw, "value")
-            self.sliders[g].observe(redraw, "value")
-        self.unit.observe(redraw, "value")
-        for name, button in self.presets.items():
-            button.on_click(lambda _button, name=name: apply(name))
-        redraw()
-        rows = [W.HBox([self.modes[g], self.sliders[g]]) for g in self.gates]
-        presets = W.HBox([W.Label(_("presets:")), *self.presets.values(), self.unit],
-                         layout=W.Layout(flex_flow="row wrap"))
-        return W.VBox([*rows, presets, self.image])
 
 
 class Progress:
