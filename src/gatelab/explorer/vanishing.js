@@ -168,7 +168,7 @@ function render({ model, el }) {
   let panels = null; // {width, hidden: {p, lines}, norms: {p, raw, clipped}}
 
   function layout() {
-    const height = PANEL_HEIGHT - 2 * FONT - 30; // room for the title above, the axis below
+    const height = PANEL_HEIGHT - 3 * FONT - 24; // room for the title above, the axis below
     const top = FONT + 8;
     const widths = [leftFig.resize(PANEL_HEIGHT), rightFig.resize(PANEL_HEIGHT)];
     leftFig.clear();
