@@ -649,8 +649,8 @@ class RemoteKernel:
         """Send a widget what the browser sends on a click (a ``comm_msg``: ``{"method":
         "update", "state": ...}`` for a changed value, ``{"method": "custom", "content":
         {"event": "click"}}`` for a button) and wait until the kernel is done with it. Returns
-        the seconds until the widget ``watch`` (e.g. the explorer's image) changed, or until the
-        kernel went idle if it did not change, and whether it changed."""
+        the seconds until the widget ``watch`` sent an update (or echoed the change back), or
+        until the kernel went idle if it did not, and whether it did."""
         start = time.monotonic()
         msg_id = self._send("comm_msg", {"comm_id": model_id, "data": data})
         deadline = start + timeout
@@ -661,7 +661,8 @@ class RemoteKernel:
                 continue
             content = message["content"]
             if (message["header"]["msg_type"] == "comm_msg" and content["comm_id"] == watch
-                    and content["data"].get("method") == "update" and changed_after is None):
+                    and content["data"].get("method") in ("update", "echo_update")
+                    and changed_after is None):
                 changed_after = time.monotonic() - start
             elif message["header"]["msg_type"] == "status":
                 idle = content["execution_state"] == "idle"
@@ -676,40 +677,48 @@ class Lesson:
     student: str
     ready: float = math.nan  # log in, start the server, open the notebook and its kernel
     chapter: float = math.nan  # every code cell top to bottom: first request sent -> last idle
-    clicks: list[float] = field(default_factory=list)  # comm_msg sent -> the new image arrived
-    redrawn: int = 0  # clicks that brought a new image
+    clicks: list[float] = field(default_factory=list)  # comm_msg sent -> the kernel's echo
+    redrawn: int = 0  # clicks the kernel answered
     threads: int | None = None  # torch.get_num_threads() in the kernel afterwards
     told: list[str] = field(default_factory=list)  # what the student was told (a kernel died)
     errors: list[str] = field(default_factory=list)  # a cell that raised; what stopped the run
     finished: bool = False  # every cell ran without error, every click answered, saved
 
 
+#: a gate's modes as the page cycles them on a click, and the number each forces
+_MODES = ("shut", "open", "learned", "value")
+_FORCED = {"shut": 0.0, "open": 1.0, "value": 0.5}
+
+
 def click_explorer(kernel: RemoteKernel, view: str, clicks: int, timeout: float = 60,
                    before_click: Callable[[int, RemoteKernel], None] | None = None
                    ) -> list[tuple[float, bool]]:
     """Click a gate explorer (the widget ``view`` a cell displayed) ``clicks`` times as a
-    student would: each gate's buttons in turn to their next mode (learned, open, shut, value),
-    and every fifth click a preset. ``before_click(k, kernel)``, if given, runs before click k
-    (a student's pause, e.g. ``kernel.idle(1.0)``; not timed). Returns (seconds until the new image, whether it came)."""
-    tree = list(kernel.widget_tree(view))
-    gates = [w for w in tree if kernel.widgets[w]["_model_name"] == "ToggleButtonsModel"]
-    presets = [w for w in tree if kernel.widgets[w]["_model_name"] == "ButtonModel"]
-    images = [w for w in tree if kernel.widgets[w]["_model_name"] == "ImageModel"]
-    if not gates or not images:
+    student would: each gate in turn to its next mode (shut, open, learned, value), and every
+    fifth click a preset. The explorer computes and draws in the page
+    (:mod:`gatelab.explorer`); what reaches the server is the new forcing (``force``), which the
+    kernel checks and echoes back. ``before_click(k, kernel)``, if given, runs before click k (a
+    student's pause, e.g. ``kernel.idle(1.0)``; not timed). Returns (seconds until the kernel's
+    echo, whether it came)."""
+    state = kernel.widgets.get(view, {})
+    if "force" not in state or not state.get("gates"):
         raise HubError(f"{kernel.student.name}: widget {view} is no gate explorer")
+    gates, presets = state["gates"], [force for _name, force in state.get("presets", [])]
+    modes = {gate: "learned" for gate in gates}
     times = []
     for k in range(clicks):
         if before_click is not None:
             before_click(k, kernel)
         if k % 5 == 4 and presets:
-            button = presets[(k // 5) % len(presets)]
-            data = {"method": "custom", "content": {"event": "click"}}
+            preset = presets[(k // 5) % len(presets)]
+            modes = {g: "learned" if g not in preset else "open" if preset[g] == 1 else "shut"
+                     for g in gates}
         else:
-            button = gates[k % len(gates)]
-            state = kernel.widgets[button]
-            data = {"method": "update", "buffer_paths": [],
-                    "state": {"index": (state["index"] + 1) % len(state["_options_labels"])}}
-        times.append(kernel.send_widget(button, data, watch=images[0], timeout=timeout))
+            gate = gates[k % len(gates)]
+            modes[gate] = _MODES[(_MODES.index(modes[gate]) + 1) % len(_MODES)]
+        force = {g: _FORCED[m] for g, m in modes.items() if m != "learned"}
+        data = {"method": "update", "buffer_paths": [], "state": {"force": force}}
+        times.append(kernel.send_widget(view, data, watch=view, timeout=timeout))
     return times
 
 
