@@ -202,6 +202,23 @@ def test_the_kernel_shows_figures_with_their_alt_text():
     assert matplotlib.get_backend()  # nothing above changed the backend
 
 
+def test_a_chapters_pyplot_figures_carry_their_alt_text_in_a_real_kernel():
+    """matplotlib's inline backend loads at the first figure and registers its own formatter;
+    the figures drawn after a cell still come with their text alternative."""
+    from nbclient import NotebookClient
+
+    nb = v4.new_notebook()
+    nb.cells = [v4.new_code_cell('import gatelab\ngatelab.use("en")'),
+                v4.new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\n"
+                                 "ax.plot([1, 2], label='h[t]')\nax.legend()\n"
+                                 "ax.set(title='Hidden state', xlabel='t');"),
+                v4.new_code_cell("fig, ax = plt.subplots()\nax.set_ylabel('loss');")]
+    NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    alts = [o.metadata.get("image/png", {}).get("alt") for c in nb.cells[1:] for o in c.outputs
+            if "image/png" in o.get("data", {})]
+    assert alts == ["Hidden state; horizontal axis: t; series: h[t]", "vertical axis: loss"]
+
+
 # --- explorers ------------------------------------------------------------------------------
 
 
@@ -263,9 +280,10 @@ def nb_without_explorers() -> nbformat.NotebookNode:
     return nb
 
 
-def test_an_explorer_output_of_unknown_form_says_what_to_do():
-    with pytest.raises(ValueError, match="run the chapter again"):
-        explorers.render({"something": 1}, outputs.Context("en"))
+def test_an_explorer_drawn_in_advance_says_what_to_do():
+    """The older form ({"explorer", "args"}, frames drawn when the page was built) is gone."""
+    with pytest.raises(ValueError, match="execute --force"):
+        explorers.render({"explorer": "vanishing", "args": {}}, outputs.Context("en"))
 
 
 # --- the page for any notebook: nbconvert ----------------------------------------------------

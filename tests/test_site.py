@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
 import re
 from pathlib import Path
 
@@ -71,29 +70,22 @@ def png(color: str, size: tuple[int, int] = (40, 24)) -> bytes:
     return buffer.getvalue()
 
 
-COLORS = ["red", "green", "blue", "black"]
+class FakePage:
+    """gatelab.explorer.page (which imports torch): a container per explorer, scripts once."""
 
+    @staticmethod
+    def page_html(state: dict) -> str:
+        return f'<div class="gatelab-explorer-host" data-kind="{state["kind"]}"></div>'
 
-def fake_static_explorer(spec: dict, lang: str) -> dict:
-    """What gatelab.widgets.static_explorer returns: two controls, a frame per setting."""
-    return {
-        "title": f"explorer {spec['explorer']} in {lang}",
-        "controls": [
-            {"name": "radius", "label": "Spectral radius ρ", "values": [0.5, 1.0, 1.5, 2.0],
-             "labels": ["0.5", "1.0", "1.5", "2.0"], "default": 1},
-            {"name": "clip", "label": "Gradient clipping", "values": [False, True],
-             "labels": ["off", "on"], "default": 0},
-        ],
-        # clipping changes nothing here, so each picture must be stored once
-        "frames": {f"{i},{j}": png(color) for i, color in enumerate(COLORS) for j in (0, 1)},
-    }
+    @staticmethod
+    def page_scripts(kinds) -> str:
+        return f"<script data-gatelab-host>/* {' '.join(kinds)} */</script>\n"
 
 
 @pytest.fixture(scope="module", autouse=True)
-def explorer():
-    """The real explorers draw with torch and matplotlib; these tests need only the format."""
+def explorer_module():
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("gatelab.widgets.static_explorer", fake_static_explorer)
+        patch.setattr(explorers, "_page_module", lambda: FakePage)
         yield
 
 
@@ -109,7 +101,7 @@ def notebook(markdown: str, lang: str) -> nbformat.NotebookNode:
                                             "text/plain": "<Figure>"}),
         v4.new_output("display_data", data={
             "application/vnd.jupyter.widget-view+json": {"model_id": "m1", "version_major": 2},
-            mimetypes.SPEC_MIMETYPE: {"explorer": "vanishing", "args": {}},
+            mimetypes.SPEC_MIMETYPE: {"kind": "vanishing", "state": {"radius": 0.9}},
             "text/plain": "VBox()"}),
         v4.new_output("display_data", data={
             "application/vnd.jupyter.widget-view+json": {"model_id": "m2", "version_major": 2},
@@ -170,24 +162,16 @@ def test_code_and_outputs(english_page):
     assert 'class="highlight"' in english_page and "hello from stdout" in english_page
     assert "UserWarning" not in english_page  # stderr chatter dropped
     assert "ValueError: bad input" in english_page and "\x1b" not in english_page
-    assert english_page.count("data:image/png;base64,") >= 2  # the figure, the explorer frame
+    assert english_page.count("data:image/png;base64,") == 1  # the figure
     assert english_page.count("This interactive figure needs a running notebook.") == 1
     assert "GRU 0" not in english_page  # a progress bar is left out: its run's table says more
 
 
-def test_explorer_frames_and_controls(english_page):
-    figure = re.search(r'<figure class="explorer".*?</figure>', english_page, re.DOTALL).group(0)
-    assert 'type="range"' in figure and 'max="3"' in figure and 'value="1"' in figure
-    assert figure.count('type="radio"') == 2
-    assert "Spectral radius ρ" in figure and "Precomputed" in figure
-    frames = json.loads(re.search(r'class="frames">(.*?)</script>', figure).group(1))
-    assert sorted(frames["keys"]) == sorted(f"{i},{j}" for i in range(4) for j in (0, 1))
-    assert len(frames["images"]) == len(COLORS)  # identical pictures are stored once
-    default = frames["keys"]["1,0"]
-    assert frames["images"][default] is None  # the <img> holds it
-    shown = re.search(r'<img class="frame" src="data:image/png;base64,([^"]+)"', figure).group(1)
-    assert Image.open(io.BytesIO(base64.b64decode(shown))).convert("RGB").getpixel((0, 0)) == \
-        (0, 128, 0)  # green: the default setting's picture
+def test_explorer_computed_in_the_page(english_page):
+    assert english_page.count('<div class="gatelab-explorer-host" data-kind="vanishing">') == 1
+    assert english_page.count("<script data-gatelab-host>/* vanishing */</script>") == 1
+    # the widget's own view (it needs a kernel) is not shown in its place
+    assert "needs a running notebook" not in english_page.split("gatelab-explorer-host")[0][-300:]
 
 
 def test_bengali_page_has_english_originals(bengali_page):
@@ -233,7 +217,7 @@ def test_page_strings_reach_the_catalog():
             "Run this chapter in JupyterLab to change the code.",
             "This interactive figure needs a running notebook.",
             "Show the English original", "This page works offline: it loads nothing from the "
-            "network.", "Precomputed: change the settings to see the network's real response.",
+            "network.",
             "gatelab — recurrent neural networks"} <= found
 
 
@@ -271,18 +255,6 @@ def test_balance_tags_keeps_a_fragment_closed():
     assert bilingual.balance_tags("<details><summary>Answer</summary>", drop=("details", "summary")) \
         == "Answer"
     assert bilingual.balance_tags("text</div><b>bold</b><i>open") == "text<b>bold</b>open"
-
-
-def test_shrink_png_keeps_the_picture():
-    image = Image.new("RGB", (200, 100), "white")
-    for x in range(200):
-        image.putpixel((x, x // 2), (31, 119, 180))
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=0)
-    small = explorers.shrink_png(buffer.getvalue())
-    assert len(small) < len(buffer.getvalue())
-    shrunk = Image.open(io.BytesIO(small)).convert("RGB")
-    assert shrunk.size == (200, 100) and shrunk.getpixel((10, 5)) == (31, 119, 180)
 
 
 def test_consecutive_prints_are_one_block():

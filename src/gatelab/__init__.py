@@ -29,9 +29,7 @@ def use(code: str, threads: int | None = None) -> str:
         return chosen
     shell = get_ipython()
     if shell is not None:
-        from matplotlib.figure import Figure
+        from .figures import install  # the PNG, with its text alternative
 
-        from .figures import png_with_alt  # the PNG, with its text alternative
-
-        shell.display_formatter.formatters["image/png"].for_type(Figure, png_with_alt)
+        install(shell)
     return chosen

@@ -64,3 +64,23 @@ def describe(fig: Figure) -> str:
 def png_with_alt(fig: Figure) -> tuple[bytes, dict[str, str]]:
     """IPython's ``image/png`` formatter for figures: the picture and its text alternative."""
     return png(fig), {"alt": describe(fig)}
+
+
+def _register() -> None:
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.formatters["image/png"].for_type(Figure, png_with_alt)
+
+
+def install(shell) -> None:
+    """Show every figure through :func:`png_with_alt` in this IPython ``shell``.
+
+    matplotlib's inline backend registers its own PNG formatter when it loads (at the first
+    figure, often after this call) and draws a cell's figures after it ran: registering ours
+    again at the start of each ``post_execute`` (before the backend's, which was registered
+    later) keeps ours for every figure."""
+    _register()
+    if _register not in shell.events.callbacks["post_execute"]:
+        shell.events.register("post_execute", _register)

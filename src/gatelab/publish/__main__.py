@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         _execute(langs, args.jobs, args.force)
         if args.command == "html":
-            _html(langs, root, args.jobs, args.force)
+            _html(langs, args.jobs, args.force)
             print(f"the lessons are in {root / 'site'} ({time.perf_counter() - started:.0f} s); "
                   f"open {root / 'site' / 'index.html'}", flush=True)
     return 0
@@ -84,12 +84,12 @@ def _execute(langs, jobs, force) -> None:
           f"({len(done) - reused} executed, {reused} reused)", flush=True)
 
 
-def _html(langs, root: Path, jobs, force) -> None:
+def _html(langs, jobs, force) -> None:
     started = time.perf_counter()
     print("writing the pages into site/", flush=True)
-    for path in site.build_site(langs, workers=jobs, force=force):
-        print(f"wrote {path.relative_to(root)} ({path.stat().st_size / 1e6:.2f} MB)", flush=True)
-    print(f"pages written in {time.perf_counter() - started:.0f} s", flush=True)
+    written = site.build_site(langs, workers=jobs, force=force)
+    print(f"{len(written)} pages written in {time.perf_counter() - started:.0f} s (the "
+          "indexes and the language chooser included)", flush=True)
 
 
 def _print_report() -> int:

@@ -123,12 +123,15 @@ def execute_one(md: Path, target: Path, key: str, timeout: int = 600, label: str
     print(f"started  {label or md}", flush=True)
     nb = read(md)
     started = time.perf_counter()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", shutdown_kernel="graceful",
-                   resources={"metadata": {"path": str(md.parent)}}).execute()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # the kernel's own messages (its start-up notices) go to a log beside the notebook, not
+    # between the build's lines; a cell's error is in the notebook and raised here
+    with target.with_suffix(".log").open("w", encoding="utf-8") as log:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", shutdown_kernel="graceful",
+                       resources={"metadata": {"path": str(md.parent)}}).execute(stderr=log)
     seconds = time.perf_counter() - started
     nb.metadata.setdefault(generated.KEY, {})[EXECUTION] = {"key": key,
                                                              "seconds": round(seconds, 1)}
-    target.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, target)
     return seconds
 

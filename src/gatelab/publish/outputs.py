@@ -67,11 +67,10 @@ def _is_error_text(text: str) -> bool:
 @dataclass
 class Context:
     """What rendering one page needs besides the cell: its language, the folder of its images,
-    and its explorers (numbered, and the kinds the page's script must handle)."""
+    and the kinds of explorers it holds (the page's scripts must handle them)."""
 
     lang: str
     base: Path = field(default_factory=lambda: Path("."))
-    explorers: int = 0
     explorer_kinds: set[str] = field(default_factory=set)
 
 

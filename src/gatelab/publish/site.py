@@ -10,8 +10,9 @@ import json
 import multiprocessing
 import os
 import re
+import time
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import nbformat
@@ -134,18 +135,30 @@ def build_site(langs: tuple[str, ...] | None = None, executed: Path | None = Non
         written += [p for p in pages if p.parent == out / lang]
         written.append(_write(out / lang / "index.html", render_index(lang, titles[lang])))
     written.append(_write(out / "index.html", render_chooser()))
-    return written
+    return written  # the chapters were said as they were written; the indexes are quick
 
 
 def _write_chapters(jobs: list[tuple], workers: int | None) -> list[Path]:
+    """Run :func:`_write_chapter` for each job, ``workers`` at a time; say each page as it is
+    written; return the pages in the jobs' order."""
     if not jobs:
         return []
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    started = time.perf_counter()
     if workers == 1:
-        return [_write_chapter(*job) for job in jobs]
+        return [_said(_write_chapter(*job), started) for job in jobs]
     # spawn, not fork: a forked copy of a process with threads may hang
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(_write_chapter, *zip(*jobs, strict=True)))
+        futures = [pool.submit(_write_chapter, *job) for job in jobs]
+        for future in as_completed(futures):
+            _said(future.result(), started)
+        return [future.result() for future in futures]
+
+
+def _said(path: Path, started: float) -> Path:
+    print(f"wrote    {_shown(path, current())} ({path.stat().st_size / 1e6:.2f} MB) after "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
+    return path
 
 
 def _shown(path: Path, project: Project) -> Path:
