@@ -1,12 +1,14 @@
 """The Bengali LSTM chapter and the Hindi GRU chapter in a real JupyterLab, driven by headless
 Chromium.
 
-Starts JupyterLab on 127.0.0.1 (no token, no news, no update check, settings of its own),
-opens a notebook, runs all cells from the Run menu, then clicks "shut (0)" of a gate in the
-first gate explorer (the LSTM's forget gate, the GRU's update gate) and checks that the live
-widget draws a new figure: what a learner does, through the real widget comms. No cell may show
-an error. The screenshots go to build/screenshots/jupyterlab_{lang}_{chapter}.png for a person
-to look at.
+Starts JupyterLab on 127.0.0.1 (no token, no news, no update check, settings of its own) over a
+copy of notebooks/, opens a notebook, runs all cells from the Run menu, then shuts a gate in the
+first gate explorer (the LSTM's forget gate, the GRU's update gate), found by its translated
+label, and checks that the explorer computed the new run in the page. Then the teacher's
+evening before: the run chapter is saved, its kernel shut down, the page reloaded; the explorer
+must show from the saved widget state, as it was, and answer a click at once. No cell may show
+an error. The screenshots go to build/screenshots/jupyterlab_{lang}_{chapter}[_reopened].png for
+a person to look at.
 
 Also what a class meets first: the Bengali index page opened by URL (where an nbgitpuller link
 lands) and the chapters opened from its links and by a double-click on their .md open as
@@ -19,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -30,7 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 from gatelab.i18n import gettext
@@ -50,7 +52,6 @@ START_TIMEOUT_S = 90  # the server answering, the page loaded, the kernel ready
 # Run All Cells of a chapter (they train small networks): 15-45 s alone on 2 cores, but minutes
 # beside other torch processes (make test runs nbval's kernels at the same time)
 RUN_TIMEOUT_S = 600
-REDRAW_TIMEOUT_S = 15  # one click of the explorer
 #: JupyterLab settings for the test: no autosave (the repository's .ipynb keeps no outputs),
 #: every cell in the page (windowing would leave far cells out of the DOM), no news
 LAB_SETTINGS = {
@@ -88,6 +89,7 @@ class Lab:
     url: str  # http://127.0.0.1:PORT/
     process: subprocess.Popen
     log: Path
+    root: Path  # the folder it serves: a copy of notebooks/
 
 
 def _free_port() -> int:
@@ -162,6 +164,9 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
     _ensure_notebooks()
     home = tmp_path_factory.mktemp("jupyterlab")
     _write_settings(home / "user-settings")
+    # the class's folder: a copy, so that saving a run chapter leaves the repository's alone
+    shutil.copytree(NOTEBOOKS, home / "notebooks",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     port = _free_port()
     # the kernels inherit this environment: conftest's network guard and warnings included.
     # One torch thread: beside another torch process on 2 cores, two threads each made the
@@ -175,14 +180,14 @@ def lab(tmp_path_factory) -> Iterator[Lab]:
              "--ServerApp.port_retries=0", "--ServerApp.ip=127.0.0.1",
              "--ServerApp.token=", "--ServerApp.password=",
              "--ServerApp.disable_check_xsrf=True",  # _stop's POST /api/shutdown has no cookie
-             f"--ServerApp.root_dir={NOTEBOOKS}", "--LabApp.news_url=None",
+             f"--ServerApp.root_dir={home / 'notebooks'}", "--LabApp.news_url=None",
              "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
              f"--LabApp.user_settings_dir={home / 'user-settings'}",
              f"--LabApp.workspaces_dir={home / 'workspaces'}",
              # opening a notebook makes a checkpoint: in our directory, not in notebooks/
              f"--FileCheckpoints.checkpoint_dir={home / 'checkpoints'}"],
             stdout=out, stderr=subprocess.STDOUT, env=env, cwd=home)
-    server = Lab(f"http://127.0.0.1:{port}/", process, log)
+    server = Lab(f"http://127.0.0.1:{port}/", process, log, home / "notebooks")
     try:
         _wait_until_answers(server)
         yield server
@@ -282,8 +287,8 @@ def _check_gate_explorer(lab: Lab, page: Watched, case: Case) -> None:
     browser_page = page.page
     # a workspace of its own: the layout the previous case left (file browser folded) is not
     # carried over
-    browser_page.goto(f"{lab.url}lab/workspaces/{case.lang}-{case.chapter}/tree/"
-                      f"{case.notebook.as_posix()}", wait_until="domcontentloaded")
+    url = f"{lab.url}lab/workspaces/{case.lang}-{case.chapter}/tree/{case.notebook.as_posix()}"
+    browser_page.goto(url, wait_until="domcontentloaded")
     browser_page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(
         timeout=START_TIMEOUT_S * 1000)
     # fold the file browser away: the notebook gets the width, the screenshot the explorer
@@ -293,42 +298,58 @@ def _check_gate_explorer(lab: Lab, page: Watched, case: Case) -> None:
     prompts = _wait_until_run(browser_page)
     assert _error_outputs(browser_page) == []
     code_cells = sum(cell["cell_type"] == "code" for cell in json.loads(
-        (NOTEBOOKS / case.notebook).read_text(encoding="utf-8"))["cells"])
+        (lab.root / case.notebook).read_text(encoding="utf-8"))["cells"])
     assert len(prompts) == code_cells, "not every cell is in the page"
     not_run = [i for i, p in enumerate(prompts) if not any(c.isdigit() for c in p)]
     assert not_run == [], f"code cells {not_run} did not run: {prompts}"
 
-    # the gate's row of the (first) gate explorer, found by its translated labels
-    row = browser_page.locator(".widget-toggle-buttons").filter(
-        has=browser_page.locator(".widget-label").get_by_text(
-            gettext(case.gate, lang=case.lang), exact=True)).first
-    explorer = row.locator("xpath=ancestor::div[contains(@class, 'widget-vbox')][1]")
-    image = explorer.locator("img.widget-image")
-    image.scroll_into_view_if_needed()
-    before = image.get_attribute("src")
-    assert before, "the explorer shows no image"
-    row.locator("button").get_by_text(gettext("shut (0)", lang=case.lang), exact=True).click()
-    assert _new_src(browser_page, image, before) != before
-
+    # the first gate explorer: shut the gate by its translated label; the page computes it
+    explorer = browser_page.locator(".gatelab-gates").first
+    explorer.scroll_into_view_if_needed()
+    learned = explorer.evaluate("e => e.gatelab.trace().h")
+    _shut(explorer, case)
+    shut = explorer.evaluate("e => e.gatelab.trace().h")
+    assert shut != learned
     assert _error_outputs(browser_page) == []
     # the whole explorer in the picture: its controls at the top of the notebook's view
     explorer.evaluate("element => element.scrollIntoView({block: 'start'})")
     case.screenshot.parent.mkdir(parents=True, exist_ok=True)
     browser_page.screenshot(path=str(case.screenshot))
+
+    # the teacher saves the run chapter and closes it with its kernel; reopened later, its
+    # explorers show from the saved widget state (saveState, jupyter/settings/gatelab.json)
+    # and answer at once, computed in the page
+    browser_page.keyboard.press("Control+s")
+    browser_page.wait_for_function(
+        "() => !document.querySelector('.lm-DockPanel-tabBar .lm-mod-current.jp-mod-dirty')",
+        timeout=START_TIMEOUT_S * 1000, polling=200)
+    saved = json.loads((lab.root / case.notebook).read_text(encoding="utf-8"))
+    assert "application/vnd.jupyter.widget-state+json" in saved["metadata"].get("widgets", {})
+    for kernel in json.loads(_request(lab.url + "api/kernels")):
+        _request(f"{lab.url}api/kernels/{kernel['id']}", method="DELETE")
+    browser_page.goto(url, wait_until="domcontentloaded")
+    explorer = browser_page.locator(".gatelab-gates").first
+    explorer.wait_for(timeout=START_TIMEOUT_S * 1000)
+    explorer.scroll_into_view_if_needed()
+    assert "Error displaying widget" not in browser_page.locator(".jp-Notebook").inner_text()
+    # as the teacher left it, the gate shut; putting it back is computed at once
+    assert explorer.evaluate("e => e.gatelab.force()") == {case.gate.split()[-1]: 0}
+    assert explorer.evaluate("e => e.gatelab.trace().h") == shut
+    explorer.get_by_label(gettext(case.gate, lang=case.lang), exact=True).select_option("learned")
+    assert explorer.evaluate("e => e.gatelab.trace().h") == learned
+    case.screenshot.parent.mkdir(parents=True, exist_ok=True)
+    browser_page.screenshot(path=str(case.screenshot.with_name(case.screenshot.stem
+                                                               + "_reopened.png")))
     assert page.outside == [], f"the page tried to load {page.outside}"
     assert page.errors == [], f"script errors: {page.errors}"
 
 
-def _new_src(page, image, before: str) -> str:
-    """The image's src once it differs from ``before`` and the new picture has loaded."""
-    try:
-        page.wait_for_function("([img, old]) => img.getAttribute('src') !== old && img.complete",
-                               arg=[image.element_handle(), before],
-                               timeout=REDRAW_TIMEOUT_S * 1000, polling=100)
-    except PlaywrightTimeout:
-        pytest.fail(f"the explorer's image did not change within {REDRAW_TIMEOUT_S} s "
-                    "of the click")
-    return image.get_attribute("src")
+def _shut(explorer, case: Case) -> None:
+    """Shut the case's gate in ``explorer``: its select, found by the gate's translated name."""
+    gate = explorer.get_by_label(gettext(case.gate, lang=case.lang), exact=True)
+    gate.select_option("shut")
+    symbol = case.gate.split()[-1]  # "forget gate f" -> "f"
+    assert explorer.evaluate("e => e.gatelab.force()") == {symbol: 0}
 
 
 # --- what an nbgitpuller link and a double-click open ----------------------------------------
