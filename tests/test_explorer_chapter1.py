@@ -349,13 +349,13 @@ def test_bad_input_says_what_to_fix_and_keeps_the_text(open_page):
     box.type("1")
     page.wait_for_function(f"{SEQUENCE}.gatelab.shown().x.length === 3")
     assert message.inner_text() == "" and box.input_value() == "1 0 1"
-    assert page.get_by_role("combobox").evaluate("s => s.selectedOptions[0].text") == "…"
-    page.get_by_role("combobox").select_option(label=preset_name)
+    assert page.locator("select[id$=-preset]").evaluate("s => s.selectedOptions[0].text") == "…"
+    page.locator("select[id$=-preset]").select_option(label=preset_name)
     assert box.input_value() == "1 0 0 0 0 0 -1 0 0 0 0 0"
     assert page.evaluate(f"{SEQUENCE}.gatelab.shown().x") == [1, 0, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0]
     box.fill("1 0 0 0 0 0 0 0 0 0 0 0")  # typed to equal an example: that example shows
     with i18n.using("hi"):
-        assert page.get_by_role("combobox").evaluate("s => s.selectedOptions[0].text") == \
+        assert page.locator("select[id$=-preset]").evaluate("s => s.selectedOptions[0].text") == \
             i18n._("one pulse")
     check_layout(page, "sequence_390_hi.png")
 

@@ -14,52 +14,41 @@
 // the learner's language), presets ([[label, force], ...]). Only force and unit are written
 // back; when there is no kernel any more, save_changes may fail and the page keeps its own state.
 //
-// Frame latency: each input event's time to the painted frame (requestAnimationFrame after the
-// DOM update, then the task after the paint) is marked with performance.mark/measure
-// ("gatelab-frame") and pushed to window.gatelabFrames as {explorer, kind, ms, work, frame}: ms
-// to the painted frame, work the event's own part (computing and updating the DOM) within it,
-// frame when the frame that shows it began (its requestAnimationFrame timestamp).
+// Shared with the other explorers (ui.js): the font stack, theme colours, reset and text-size
+// controls, live region, JupyterLab shortcut guard, redraw on a web font's arrival, and the
+// frame-latency samples {explorer: "gates", kind, ms, work, frame} in window.gatelabFrames.
+//
+// Axes: the gates' panel is [0, 1]; a state's panel is symmetric, ±1, ±2, ±5, … (round steps), the
+// smallest that holds the learned run and every run shown since the last reset or change of unit:
+// it only grows, so a slider's small moves do not make it jump back and forth.
 
 import * as cells from "./cells.js";
 import * as plot from "./plot.js";
+import * as ui from "./ui.js";
 
 const GATE_COLORS = { i: "#2b8a3e", f: "#c92a2a", o: "#1864ab", r: "#c92a2a", z: "#1864ab" };
-const STATE_COLOR = "#6741d9"; // not a gate's colour
-const FORCED_COLOR = "#b8390b"; // 5.1:1 on white
-const SIZES = [100, 125, 150, 200]; // the text-size control, percent
-const MAX_FRAMES = 2000;
+const STATE_STYLE = "stroke: var(--gl-state)"; // not a gate's colour; lighter on a dark theme
+const MARK_TEXT = "#8a2a05"; // on the mark's own light background, in either theme
 
 const CSS = `
-.gatelab-gates { --gl-scale: 1; font-size: calc(var(--jp-content-font-size1, 14px) * 0.93 * var(--gl-scale));
-  line-height: 1.35; color: var(--jp-content-font-color1, #1a1a1a); display: flex; flex-wrap: wrap;
-  gap: 0.4em 1.2em; align-items: flex-start; max-width: 100%; box-sizing: border-box; }
-.gatelab-gates * { box-sizing: border-box; }
+.gatelab-gates { font-size: calc(var(--jp-content-font-size1, 14px) * 0.93 * var(--gl-scale));
+  display: flex; flex-wrap: wrap; gap: 0.4em 1.2em; align-items: flex-start; }
 .gatelab-gates .gl-side { flex: 1 1 19em; max-width: 27em; min-width: 0; }
 .gatelab-gates .gl-plots { flex: 3 1 22em; min-width: 0; }
 .gatelab-gates fieldset { border: 0; margin: 0; padding: 0; min-width: 0; }
 .gatelab-gates legend { padding: 0; font-weight: 600; }
 .gatelab-gates .gl-gate { display: flex; flex-wrap: wrap; align-items: center; gap: 0.15em 0.4em; margin: 0.15em 0; }
 .gatelab-gates .gl-gate label { flex: 0 0 7.2em; }
-.gatelab-gates select, .gatelab-gates button, .gatelab-gates output, .gatelab-gates input { font: inherit; }
-.gatelab-gates select, .gatelab-gates button { padding: 0.05em 0.3em; min-height: 1.9em; }
 .gatelab-gates input[type=range] { flex: 1 1 5em; min-width: 4em; margin: 0; }
-.gatelab-gates output { flex: 0 0 2.4em; text-align: right; font-variant-numeric: tabular-nums; }
+.gatelab-gates output { flex: 0 0 2.4em; text-align: right; }
 .gatelab-gates .gl-row { display: flex; flex-wrap: wrap; align-items: center; gap: 0.25em 0.4em; margin: 0.3em 0; }
 .gatelab-gates .gl-eqs { margin: 0.35em 0; font-family: var(--jp-code-font-family, monospace), inherit; font-size: 0.93em; }
 .gatelab-gates .gl-eqs p { margin: 0.1em 0; overflow-wrap: anywhere; }
-.gatelab-gates .gl-eqs .forced { color: ${FORCED_COLOR}; font-weight: 700; }
-.gatelab-gates mark { background: #ffe8cc; color: ${FORCED_COLOR}; font-weight: 700; padding: 0 0.15em; border-radius: 0.2em; }
+.gatelab-gates .gl-eqs .forced { color: var(--gl-forced); font-weight: 700; }
+.gatelab-gates mark { background: var(--gl-mark); color: ${MARK_TEXT}; font-weight: 700; padding: 0 0.15em; border-radius: 0.2em; }
 .gatelab-gates .gl-legend { display: flex; flex-wrap: wrap; gap: 0.1em 1em; }
 .gatelab-gates .gl-legend svg { vertical-align: middle; }
-.gatelab-gates .gl-error { color: #b00020; }
-.gatelab-gates .gl-live { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
-.gatelab-gates :focus-visible { outline: 2px solid #1864ab; outline-offset: 1px; }
 `;
-
-/** "{name} of {unit}" with the fields filled in: the labels come from Python, translated. */
-function fill(template, fields) {
-  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in fields ? String(fields[name]) : whole));
-}
 
 /** A forced gate's value as the equations show it: 0 and 1 plainly, else two decimals. */
 function shown(v) {
@@ -70,27 +59,6 @@ function shown(v) {
 function series(trace, name, unit) {
   const rows = name === "h" || name === "c" ? trace[name] : trace.gates[name];
   return rows.map((row) => row[unit]);
-}
-
-/** The time from an input event to the frame that shows its result, once painted. */
-function timeFrame(start, kind) {
-  const work = performance.now() - start; // the event's own work: computing and the DOM update
-  requestAnimationFrame((frameStart) => {
-    const frame = frameStart - start; // the frame that shows it began (can be < 0: already begun)
-    const channel = new MessageChannel(); // runs after this frame's paint
-    channel.port1.onmessage = () => {
-      const end = performance.now();
-      const ms = end - start;
-      try {
-        performance.measure("gatelab-frame", { start, end });
-      } catch {
-        // an older browser: the sample below is what counts
-      }
-      const frames = (window.gatelabFrames ??= []);
-      if (frames.length < MAX_FRAMES) frames.push({ explorer: "gates", kind, ms, work, frame });
-    };
-    channel.port2.postMessage(null);
-  });
 }
 
 function render({ model, el }) {
@@ -111,14 +79,12 @@ function render({ model, el }) {
   // what is shown: the page's own copy, which the model only mirrors
   let force = {};
   let unit = Math.min(Math.max(0, model.get("unit") ?? 0), H - 1);
-  let scale = 100;
   let trace = learned;
   let limits = {};
 
-  const root = html("div", { class: "gatelab-gates", "data-kind": kind }, el);
-  root.style.fontFamily = 'var(--jp-content-font-family, system-ui, sans-serif), ' +
-    '"gatelab Noto Sans Bengali", "gatelab Noto Sans Devanagari", "Noto Sans Bengali", "Noto Sans Devanagari", sans-serif';
-  html("style", {}, root, CSS);
+  const root = ui.root(el, "gatelab-gates", CSS);
+  root.dataset.kind = kind;
+  const writer = ui.writer(model); // force and unit back to the kernel, when there is one
   const side = html("div", { class: "gl-side" }, root);
   const plots = html("div", { class: "gl-plots" }, root);
 
@@ -134,7 +100,7 @@ function render({ model, el }) {
     const [lo, hi] = ranges[gate];
     const slider = html("input", { id: `${id}-${gate}-value`, type: "range", min: lo, max: hi,
                                    step: 0.05, value: (lo + hi) / 2, "data-gate": gate,
-                                   "aria-label": fill(labels.value_of, { gate: labels.gates[gate] }) }, row);
+                                   "aria-label": ui.fill(labels.value_of, { gate: labels.gates[gate] }) }, row);
     const output = html("output", { for: slider.id, "aria-hidden": "true" }, row);
     choice[gate] = { select, slider, output };
     select.addEventListener("change", (event) => {
@@ -163,37 +129,29 @@ function render({ model, el }) {
     });
   }
 
-  const tools = html("div", { class: "gl-row gl-tools" }, side);
-  const reset = html("button", { type: "button", class: "gl-reset" }, tools, labels.reset);
-  reset.addEventListener("click", (event) => {
+  const tools = ui.tools(side, id, labels, (event) => {
     for (const gate of gates) {
       choice[gate].select.value = "learned";
       setMode(gate, "learned");
     }
-    changed(event, labels.reset);
-  });
+    limits = {}; // the axes as the learned run needs them
+    layout();
+    changed(event, labels.reset, false);
+  }, () => layout());
   let unitSelect = null;
   if (H > 1) {
-    html("label", { for: `${id}-unit` }, tools, labels.unit);
-    unitSelect = html("select", { id: `${id}-unit`, class: "gl-unit" }, tools);
+    html("label", { for: `${id}-unit` }, tools.row, labels.unit);
+    unitSelect = html("select", { id: `${id}-unit`, class: "gl-unit" }, tools.row);
     for (let k = 0; k < H; k++) html("option", { value: k }, unitSelect, String(k));
     unitSelect.value = String(unit);
     unitSelect.addEventListener("change", (event) => {
       unit = Number(unitSelect.value);
       limits = {};
-      write("unit", unit);
+      writer.write({ unit });
       layout();
       changed(event, `${labels.unit} ${unit}`, false);
     });
   }
-  html("label", { for: `${id}-size` }, tools, labels.size);
-  const sizeSelect = html("select", { id: `${id}-size`, class: "gl-size" }, tools);
-  for (const pct of SIZES) html("option", { value: pct }, sizeSelect, `${pct} %`);
-  sizeSelect.addEventListener("change", () => {
-    scale = Number(sizeSelect.value);
-    root.style.setProperty("--gl-scale", String(scale / 100));
-    layout();
-  });
 
   // --- the equations, the forced terms marked ---------------------------------------------------
   const equations = html("div", { class: "gl-eqs", role: "group", "aria-label": labels.equations_label }, side);
@@ -234,12 +192,12 @@ function render({ model, el }) {
     item.append(` ${text}`);
   };
   for (const gate of gates) swatch(labels.gates[gate], { stroke: GATE_COLORS[gate], "stroke-width": 2.4 });
-  swatch(labels.learned, { stroke: "#555", "stroke-width": 1.4, "stroke-dasharray": "4 3" });
-  swatch(labels.forced, { stroke: STATE_COLOR, "stroke-width": 2.4 });
+  swatch(labels.learned, { stroke: "currentColor", "stroke-opacity": 0.7, "stroke-width": 1.4, "stroke-dasharray": "4 3" });
+  swatch(labels.forced, { style: STATE_STYLE, "stroke-width": 2.4 });
 
   const error = html("p", { class: "gl-error", role: "alert" }, side);
   error.hidden = true;
-  const live = html("div", { class: "gl-live", "aria-live": "polite" }, root);
+  const live = ui.liveRegion(root);
 
   // --- the plots: the input, the gates, the two states ------------------------------------------
   const figures = {
@@ -291,7 +249,7 @@ function render({ model, el }) {
       title: labels.input_panel, className: "gl-x" });
     input.heatmap(Array.from({ length: I }, (_, r) => x.map((row) => row[r])),
                   (v) => plot.diverging(v / Math.max(1, top)), labels.inputs);
-    figures.input.describe(fill(labels.describe_input, { panel: labels.input_panel, steps: T,
+    figures.input.describe(ui.fill(labels.describe_input, { panel: labels.input_panel, steps: T,
                                                          channels: labels.inputs.join(", ") }));
   }
 
@@ -316,8 +274,8 @@ function render({ model, el }) {
   function drawStateAxes(k) {
     const [name, label] = states[k];
     const last = k === states.length - 1;
-    const limit = (limits[name] = plot.roundLimit([...series(learned, name, unit),
-                                                   ...series(trace, name, unit)]));
+    const limit = (limits[name] = ui.growingLimit(limits[name], [...series(learned, name, unit),
+                                                                 ...series(trace, name, unit)]));
     const xTicks = plot.ticks(1, T, T > 12 ? 6 : T - 1).filter((t) => Number.isInteger(t) && t >= 1);
     const panel = plot.panel(figures[name].svg, {
       ...sized(figures[name], geometry.plotHeight, last), yDomain: [-1.08 * limit, 1.08 * limit],
@@ -327,9 +285,9 @@ function render({ model, el }) {
     panel.hline(0);
     lines[name] = {
       panel,
-      ghost: panel.line(series(learned, name, unit), { class: "gatelab-learned", stroke: "#000",
-                        "stroke-opacity": 0.45, "stroke-width": 1.3, "stroke-dasharray": "5 3" }),
-      line: panel.line(series(learned, name, unit), { class: "gatelab-forced", stroke: STATE_COLOR,
+      ghost: panel.line(series(learned, name, unit), { class: "gatelab-learned", stroke: "currentColor",
+                        "stroke-opacity": 0.55, "stroke-width": 1.3, "stroke-dasharray": "5 3" }),
+      line: panel.line(series(learned, name, unit), { class: "gatelab-forced", style: STATE_STYLE,
                        "stroke-width": 2.4 }),
     };
   }
@@ -346,7 +304,7 @@ function render({ model, el }) {
 
   // --- what is forced, and what it does ---------------------------------------------------------
   function forcedText(v) {
-    return v === 1 ? labels.forced_open : v === 0 ? labels.forced_shut : fill(labels.forced_to, { value: plot.format(v) });
+    return v === 1 ? labels.forced_open : v === 0 ? labels.forced_shut : ui.fill(labels.forced_to, { value: plot.format(v) });
   }
 
   function setMode(gate, mode) {
@@ -365,7 +323,7 @@ function render({ model, el }) {
   function describeState(name, label) {
     const a = series(learned, name, unit);
     const b = series(trace, name, unit);
-    return fill(labels.describe_state, { panel: label, unit, learned: plot.format(a[T - 1]),
+    return ui.fill(labels.describe_state, { panel: label, unit, learned: plot.format(a[T - 1]),
                                          forced: plot.format(b[T - 1]) });
   }
 
@@ -375,23 +333,23 @@ function render({ model, el }) {
       trace = cells.run(spec, x, force);
       error.hidden = true;
     } catch (problem) {
-      error.textContent = fill(labels.error, { error: problem.message });
+      error.textContent = ui.fill(labels.error, { error: problem.message });
       error.hidden = false;
       return;
     }
     if (!geometry) return;
     states.forEach(([name], k) => {
-      const limit = plot.roundLimit([...series(learned, name, unit), ...series(trace, name, unit)]);
+      const limit = ui.growingLimit(limits[name], [...series(learned, name, unit), ...series(trace, name, unit)]);
       if (limit !== limits[name]) drawStateAxes(k); // the scale changed: its axes too
     });
     for (const [name, { panel, ghost, line }] of Object.entries(lines)) {
       panel.update(ghost, series(learned, name, unit));
       panel.update(line, series(trace, name, unit));
     }
-    const parts = gates.map((gate) => fill(labels.describe_gate, {
+    const parts = gates.map((gate) => ui.fill(labels.describe_gate, {
       gate: labels.gates[gate], learned: plot.format(series(learned, gate, unit)[T - 1]),
       forced: plot.format(series(trace, gate, unit)[T - 1]) }));
-    figures.gates.describe(fill(labels.describe_gates, { panel: labels.gates_panel, unit,
+    figures.gates.describe(ui.fill(labels.describe_gates, { panel: labels.gates_panel, unit,
                                                          gates: parts.join("; ") }));
     for (const [name, label] of states) figures[name].describe(describeState(name, label));
     drawEquations();
@@ -399,41 +357,22 @@ function render({ model, el }) {
     root.dataset.unit = String(unit);
   }
 
-  let announceTimer = null;
   function announce(change) {
-    clearTimeout(announceTimer);
     const [name, label] = states[states.length - 1];
-    announceTimer = setTimeout(() => {
-      live.textContent = `${change}. ${describeState(name, label)}`;
-    }, 250); // a slider's run of input events says it once
-  }
-
-  /** Write a trait back to the kernel, when there is one; the page's state stays either way. */
-  let writing = false;
-  function write(key, value) {
-    writing = true;
-    try {
-      model.set(key, value);
-      model.save_changes();
-    } catch {
-      // no kernel (a reopened notebook, an HTML page): nothing to tell, the page is the state
-    } finally {
-      writing = false;
-    }
+    live.say(() => `${change}. ${describeState(name, label)}`); // a slider's run says it once
   }
 
   function changed(event, change, redraw = true) {
-    const start = event && event.timeStamp > 0 ? Math.min(event.timeStamp, performance.now()) : performance.now();
-    performance.mark("gatelab-input", { startTime: start });
+    const start = ui.inputStart(event);
     if (redraw) draw();
-    write("force", { ...force });
+    writer.write({ force: { ...force } });
     announce(change);
-    timeFrame(start, kind);
+    ui.timeFrame("gates", start, kind);
   }
 
   // --- a forcing or unit set from Python ----------------------------------------------------------
   function fromModel() {
-    if (writing) return;
+    if (writer.busy) return;
     const wanted = model.get("force") ?? {};
     force = {};
     for (const gate of gates) {
@@ -446,7 +385,7 @@ function render({ model, el }) {
     draw();
   }
   function unitFromModel() {
-    if (writing) return;
+    if (writer.busy) return;
     const wanted = Number(model.get("unit"));
     if (wanted >= 0 && wanted < H && wanted !== unit) {
       unit = wanted;
@@ -456,15 +395,11 @@ function render({ model, el }) {
     }
   }
 
-  // keys pressed on a control are the control's (arrows move a slider or a select), not
-  // JupyterLab's notebook shortcuts: Lumino matches a shortcut such as "… :focus" on the focused
-  // element itself, unless that element has data-lm-suppress-shortcuts
-  for (const control of root.querySelectorAll("select, input, button")) {
-    control.setAttribute("data-lm-suppress-shortcuts", "true");
-  }
+  ui.keepKeys(root);
   model.on("change:force", fromModel);
   model.on("change:unit", unitFromModel);
   const stopFitting = plot.fit(plots, layout);
+  const stopFonts = ui.onFonts(() => geometry && layout()); // Bengali or Devanagari text drawn again
   // the page's own hook, for tests and benchmarks: the numbers drawn
   root.gatelab = { force: () => ({ ...force }), unit: () => unit, trace: () => trace, learned };
   force = {};
@@ -478,7 +413,8 @@ function render({ model, el }) {
   else requestAnimationFrame(layout);
   return () => {
     stopFitting();
-    clearTimeout(announceTimer);
+    stopFonts();
+    live.stop();
     model.off("change:force", fromModel);
     model.off("change:unit", unitFromModel);
   };

@@ -21,7 +21,7 @@ from .. import cells, plots
 from ..i18n import _
 from ..widgets import GATE_NAMES, MODES, PRESETS, load_example
 from .export import export
-from .page import MIMETYPE, module, page_state
+from .page import PageExplorer, module
 
 
 def labels(kind: str, input_names: list[str]) -> dict[str, Any]:
@@ -58,7 +58,7 @@ def labels(kind: str, input_names: list[str]) -> dict[str, Any]:
     }
 
 
-class GateWidget(anywidget.AnyWidget):
+class GateWidget(PageExplorer, anywidget.AnyWidget):
     """Force the gates of an ``nn.LSTM`` (i, f, o) or ``nn.GRU`` (r, z) on one sequence, computed
     in the browser from the module's own weights.
 
@@ -111,15 +111,6 @@ class GateWidget(anywidget.AnyWidget):
         "gru-memory", "gru-temporal-order" (see :func:`gatelab.widgets.load_example`)."""
         module, x, names, state, unit = load_example(name)
         return cls(module, x, state, unit=unit, input_names=names)
-
-    def _repr_mimebundle_(self, **kwargs: Any):
-        """anywidget's bundle, plus the page state under MIMETYPE for the HTML lessons."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, None)
-        if data is None:
-            return bundle
-        data = {**data, MIMETYPE: page_state(self)}
-        return (data, metadata) if isinstance(bundle, tuple) else data
 
     @traitlets.validate("force")
     def _valid_force(self, proposal) -> dict[str, float]:

@@ -4,7 +4,7 @@ The scheme, also described at the top of each ``.js`` file:
 
 - every file is an ES module with no dependency outside this package; a file uses another only
   by a line ``import * as name from "./other.js";``;
-- a *library* (``cells.js``, ``plot.js``) exports top-level declarations only, each on a line
+- a *library* (``cells.js``, ``plot.js``, ``ui.js``, ``bptt.js``) exports top-level declarations only, each on a line
   starting ``export const``, ``export function`` or ``export class``, and no ``export default``;
 - an explorer's *entry* (``gates.js``) ends with one line ``export default <expression>;``.
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 IMPORT = re.compile(r'^import \* as ([A-Za-z_$][\w$]*) from "\./([\w-]+)\.js";[ \t]*$', re.M)
 ANY_IMPORT = re.compile(r"^\s*import\b|\bimport\s*\(", re.M)
@@ -125,6 +125,24 @@ def page_state(widget) -> dict[str, Any]:
         raise TypeError(f"{type(widget).__name__} is not a gatelab explorer widget")
     state = {name: getattr(widget, name) for name in widget.page_traits}
     return json.loads(json.dumps({"kind": kind, "state": state}))  # checks it is JSON-able
+
+
+class PageExplorer:
+    """Mixin for the explorer widgets (put it before ``anywidget.AnyWidget``): their output carries
+    the page state under :data:`MIMETYPE` next to anywidget's bundle, so that the HTML lessons can
+    show the explorer with no kernel. A subclass sets ``explorer_kind`` and ``page_traits``."""
+
+    explorer_kind: ClassVar[str]
+    page_traits: ClassVar[tuple[str, ...]]
+
+    def _repr_mimebundle_(self, **kwargs: Any):
+        """anywidget's bundle, plus the page state under MIMETYPE for the HTML lessons."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, None)
+        if data is None:
+            return bundle
+        data = {**data, MIMETYPE: page_state(self)}
+        return (data, metadata) if isinstance(bundle, tuple) else data
 
 
 def page_html(state: dict[str, Any]) -> str:

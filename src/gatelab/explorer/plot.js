@@ -9,6 +9,9 @@
 // object (the same names `import * as` gives), so anywidget gets ONE module with no further
 // request, and the HTML page gets the same code as a classic <script>.
 //
+// Axes, grid and frames are drawn in currentColor (with some transparency), so they follow the
+// text colour of the page or of JupyterLab's theme, light or dark.
+//
 // Everything is sized in CSS pixels: a figure's viewBox equals its drawn size (one user unit is
 // one CSS px), so text drawn at `fontSize` px reads at that size whatever the container's width;
 // the caller redraws when the width or the font size changes (see `fit` below). Browser zoom
@@ -148,13 +151,13 @@ export function panel(svg, options) {
   const label = tickFormat ?? ((v) => (yLog ? `1e${Math.round(Math.log10(v))}` : format(v, Math.abs(v) < 1 && v !== 0 ? 1 : 0)));
   for (const v of yTicks ?? []) {
     const py = Y(v);
-    if (grid) svgNode("line", { x1: x, x2: x + width, y1: py, y2: py, stroke: "#e3e3e3" }, g);
+    if (grid) svgNode("line", { x1: x, x2: x + width, y1: py, y2: py, stroke: "currentColor", "stroke-opacity": 0.13 }, g);
     svgNode("text", { x: x - 4, y: py + fontSize * 0.35, "text-anchor": "end", ...small }, g)
       .textContent = label(v);
   }
   for (const v of xTicks ?? []) {
     const px = X(v);
-    svgNode("line", { x1: px, x2: px, y1: y + height, y2: y + height + 4, stroke: "#888" }, g);
+    svgNode("line", { x1: px, x2: px, y1: y + height, y2: y + height + 4, stroke: "currentColor", "stroke-opacity": 0.55 }, g);
     svgNode("text", { x: px, y: y + height + 4 + fontSize, "text-anchor": "middle", ...small }, g)
       .textContent = String(v);
   }
@@ -162,7 +165,7 @@ export function panel(svg, options) {
     svgNode("text", { x: x + width / 2, y: y + height + 8 + 2 * fontSize, "text-anchor": "middle",
                       ...small }, g).textContent = xLabel;
   }
-  svgNode("rect", { x, y, width, height, fill: "none", stroke: "#bbb" }, g);
+  svgNode("rect", { x, y, width, height, fill: "none", stroke: "currentColor", "stroke-opacity": 0.35 }, g);
   if (title) {
     svgNode("text", { x: x, y: y - 4, ...small, "font-weight": "600" }, g).textContent = title;
   }
@@ -176,7 +179,7 @@ export function panel(svg, options) {
       line.setAttribute("points", points(values));
     },
     hline(v, attrs = {}) {
-      return svgNode("line", { x1: x, x2: x + width, y1: Y(v), y2: Y(v), stroke: "#000",
+      return svgNode("line", { x1: x, x2: x + width, y1: Y(v), y2: Y(v), stroke: "currentColor",
                                "stroke-width": 0.6, ...attrs }, g);
     },
     /** rows[r][t] as cells of colour color(v), row r from the top, cell t centred on

@@ -13,13 +13,19 @@
 //
 // The model (anywidget's, or host.js's stand-in) holds: spec (gatelab.explorer.export), text (what
 // is in the input), presets ([[label, text], …]), max_steps, labels (every word shown, translated,
-// and the messages). text is written back.
+// and the messages). text is written back. Reset puts the first example's text back (what the
+// learner typed is gone only when they ask for it); the text-size control scales text and figure.
 //
-// Frame latency: as in gates.js, {explorer: "sequence", kind, ms, work, frame} in
-// window.gatelabFrames (work: the event's own time, frame: when the frame showing it began).
+// Shared with the other explorers (ui.js): the font stack, theme colours, reset and text-size
+// controls, JupyterLab shortcut guard, redraw on a web font's arrival, and the frame-latency
+// samples {explorer: "sequence", kind, ms, work, frame} in window.gatelabFrames.
+//
+// Axes: h[t] on [−1, 1] (tanh); x[t] on a symmetric round range, ±1, ±2 or ±5 (inputs lie in
+// [−5, 5]), the smallest that holds the sequence shown.
 
 import * as cells from "./cells.js";
 import * as plot from "./plot.js";
+import * as ui from "./ui.js";
 
 const X_COLOR = "#d9577a"; // plots.COLORS["x"]
 const UNIT_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
@@ -27,13 +33,7 @@ const UNIT_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c
 const FONT = 13; // px
 const X_HEIGHT = 80; // px, the input panel
 const H_HEIGHT = 190; // px, the hidden-state panel
-const MAX_FRAMES = 2000;
 const ERROR_DELAY = 700; // ms: while typing, a problem is shown after this pause (at once on Enter)
-
-/** "{name}" fields filled in: the labels come from Python, translated. */
-function fill(template, fields) {
-  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in fields ? String(fields[name]) : whole));
-}
 
 /** The value of a decimal digit of any script (Unicode Nd: runs of ten, 0 to 9), as Python's
  * float() reads it. */
@@ -68,10 +68,10 @@ function parse(text, labels, maxSteps) {
   const values = [];
   for (const item of items) {
     const v = pythonFloat(item.replaceAll("−", "-"));
-    if (v === null) return { error: fill(labels.not_number, { item }) };
+    if (v === null) return { error: ui.fill(labels.not_number, { item }) };
     values.push(v);
   }
-  if (values.length > maxSteps) return { error: fill(labels.too_long, { n: values.length, max: maxSteps }) };
+  if (values.length > maxSteps) return { error: ui.fill(labels.too_long, { n: values.length, max: maxSteps }) };
   if (!values.every((v) => Math.abs(v) <= 5)) return { error: labels.range }; // NaN too
   return { values: values.map(Math.fround) };
 }
@@ -82,28 +82,6 @@ function float32Spec(spec) {
   return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, k.startsWith("weight") || k.startsWith("bias") || k === "h0" ? exact(v) : v]));
 }
 
-/** The time from an input event to the frame that shows its result, once painted (as gates.js
- * times it): `work` is the event's own (reading the input, computing, changing the DOM), `frame`
- * when the frame that shows it began. */
-function timeFrame(start, kind) {
-  const work = performance.now() - start;
-  requestAnimationFrame((frameStart) => {
-    const frame = frameStart - start; // can be < 0: the frame had already begun
-    const channel = new MessageChannel(); // runs after this frame's paint
-    channel.port1.onmessage = () => {
-      const end = performance.now();
-      try {
-        performance.measure("gatelab-frame", { start, end });
-      } catch {
-        // an older browser: the sample below is what counts
-      }
-      const frames = (window.gatelabFrames ??= []);
-      if (frames.length < MAX_FRAMES) frames.push({ explorer: "sequence", kind, ms: end - start, work, frame });
-    };
-    channel.port2.postMessage(null);
-  });
-}
-
 function render({ model, el }) {
   const spec = float32Spec(model.get("spec"));
   const labels = model.get("labels");
@@ -112,21 +90,17 @@ function render({ model, el }) {
   const H = spec.hidden_size;
   const id = `gatelab-sequence-${Math.random().toString(36).slice(2, 10)}`;
 
-  const root = plot.htmlNode("div", { class: "gatelab-explorer gatelab-sequence" }, el);
-  root.style.fontFamily = 'var(--jp-content-font-family, sans-serif), "gatelab Noto Sans Bengali", ' +
-    '"gatelab Noto Sans Devanagari", "Noto Sans Bengali", "Noto Sans Devanagari"';
-  root.style.fontSize = `${FONT + 1}px`;
-  plot.htmlNode("style", {}, root).textContent = `
-    .gatelab-sequence select, .gatelab-sequence input, .gatelab-sequence label { font: inherit; }
+  const root = ui.root(el, "gatelab-sequence", `
     .gatelab-sequence .gatelab-controls { display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: center; }
     .gatelab-sequence .gatelab-controls > span { display: flex; align-items: center; gap: 0.4em; min-width: 0; }
     .gatelab-sequence label { white-space: nowrap; }
     .gatelab-sequence .gatelab-text { flex: 1 1 18em; }
     .gatelab-sequence input[type=text] { flex: 1 1 auto; min-width: 0; width: 100%; padding: 0.15em 0.3em; }
-    .gatelab-sequence input[aria-invalid=true] { outline: 2px solid #b00020; }
-    .gatelab-sequence .gatelab-error { color: #b00020; min-height: 1.4em; margin: 2px 0; }
+    .gatelab-sequence input[aria-invalid=true] { outline: 2px solid var(--gl-error); }
+    .gatelab-sequence .gatelab-error { color: var(--gl-error); min-height: 1.4em; margin: 2px 0; }
     .gatelab-sequence .gatelab-stale svg { opacity: 0.35; }
-    .gatelab-sequence .gatelab-legend span { margin-right: 1.2em; white-space: nowrap; }`;
+    .gatelab-sequence .gatelab-legend span { margin-right: 1.2em; white-space: nowrap; }`, FONT + 1);
+  const writer = ui.writer(model); // the text back to the kernel, when there is one
   const controls = plot.htmlNode("div", { class: "gatelab-controls" }, root);
   let select = null;
   if (presets.length) {
@@ -146,7 +120,13 @@ function render({ model, el }) {
                                          spellcheck: "false", autocomplete: "off",
                                          "aria-describedby": `${id}-error` }, textRow);
   input.value = model.get("text") ?? "";
-  const message = plot.htmlNode("div", { id: `${id}-error`, class: "gatelab-error", "aria-live": "polite" }, root);
+  const message = plot.htmlNode("div", { id: `${id}-error`, class: "gatelab-error gl-error", "aria-live": "polite" }, root);
+  ui.tools(root, id, labels, (event) => {
+    input.value = presets.length ? presets[0][1] : "";
+    showExample();
+    update(event, true);
+    write();
+  }, () => draw());
   const figureBox = plot.htmlNode("div", { class: "gatelab-figure" }, root);
   const fig = plot.figure(figureBox, { className: "gatelab-states" });
   const legend = plot.htmlNode("div", { class: "gatelab-legend", "aria-hidden": "true" }, root);
@@ -164,15 +144,18 @@ function render({ model, el }) {
     if (!shown) return;
     const { x, h } = shown;
     const T = x.length;
-    const width = fig.resize(X_HEIGHT + H_HEIGHT + 5 * FONT + 30);
+    const scale = ui.scaleOf(root);
+    const font = FONT * scale;
+    const [xHeight, hHeight] = [X_HEIGHT * scale, H_HEIGHT * scale];
+    const width = fig.resize(Math.round(xHeight + hHeight + 5 * font + 30));
     fig.clear();
-    const left = 44;
+    const left = 44 * scale;
     const plotWidth = width - left - 8;
     const xDomain = [0.5, T + 0.5];
-    const xTicks = plot.ticks(1, T, Math.max(2, Math.min(T - 1, Math.floor(plotWidth / 60)))).filter((t) => Number.isInteger(t) && t >= 1);
-    const peak = Math.max(1, ...x.map(Math.abs));
-    const xPanel = plot.panel(fig.svg, { x: left, y: FONT + 6, width: plotWidth, height: X_HEIGHT - 8, xDomain,
-                                         yDomain: [-peak * 1.1, peak * 1.1], fontSize: FONT,
+    const xTicks = plot.ticks(1, T, Math.max(2, Math.min(T - 1, Math.floor(plotWidth / (60 * scale))))).filter((t) => Number.isInteger(t) && t >= 1);
+    const peak = plot.roundLimit(x); // ±1, ±2 or ±5: the axis moves only in round steps
+    const xPanel = plot.panel(fig.svg, { x: left, y: font + 6, width: plotWidth, height: xHeight - 8, xDomain,
+                                         yDomain: [-peak * 1.1, peak * 1.1], fontSize: font,
                                          yTicks: [-peak, 0, peak], tickFormat: (v) => plot.format(v, Number.isInteger(v) ? 0 : 1),
                                          title: labels.x });
     xPanel.hline(0);
@@ -182,8 +165,8 @@ function render({ model, el }) {
       plot.svgNode("rect", { x: xPanel.x(t + 1) - 0.3 * step, y: top, width: 0.6 * step,
                              height: Math.abs(xPanel.y(v) - xPanel.y(0)), fill: X_COLOR, "fill-opacity": 0.8 }, xPanel.g);
     });
-    const hPanel = plot.panel(fig.svg, { x: left, y: X_HEIGHT + 2 * FONT + 14, width: plotWidth, height: H_HEIGHT - 4,
-                                         xDomain, yDomain: [-1.05, 1.05], fontSize: FONT, yTicks: [-1, 0, 1],
+    const hPanel = plot.panel(fig.svg, { x: left, y: xHeight + 2 * font + 14, width: plotWidth, height: hHeight - 4,
+                                         xDomain, yDomain: [-1.05, 1.05], fontSize: font, yTicks: [-1, 0, 1],
                                          xTicks, xLabel: labels.time, title: labels.hidden });
     hPanel.hline(0);
     for (let k = 0; k < H; k++) {
@@ -196,13 +179,12 @@ function render({ model, el }) {
     const last = h[T - 1].map((v, k) => `h${k + 1} = ${plot.format(v)}`).join(", ");
     let [peakStep, peakValue] = [1, 0];
     h.forEach((row, t) => row.forEach((v) => { if (Math.abs(v) > Math.abs(peakValue)) [peakStep, peakValue] = [t + 1, v]; }));
-    fig.describe(fill(labels.alt, { steps: T, units: H, peak: plot.format(peakValue), step: peakStep, last }));
+    fig.describe(ui.fill(labels.alt, { steps: T, units: H, peak: plot.format(peakValue), step: peakStep, last }));
   }
 
   /** Read the input; draw its run, or say what to fix (now, or after a pause in typing). */
   function update(event, now) {
-    const start = event && event.timeStamp > 0 ? Math.min(event.timeStamp, performance.now()) : performance.now();
-    performance.mark("gatelab-input", { startTime: start });
+    const start = ui.inputStart(event);
     clearTimeout(errorTimer);
     const parsed = parse(input.value, labels, maxSteps);
     if (parsed.error) {
@@ -221,22 +203,10 @@ function render({ model, el }) {
     const trace = cells.run(spec, parsed.values.map((v) => [v]));
     shown = { x: parsed.values, h: trace.h };
     draw();
-    if (event) timeFrame(start, "typed");
+    if (event) ui.timeFrame("sequence", start, "typed");
   }
 
-  /** Write the text back to the kernel, when there is one; the page keeps its state. */
-  let writing = false;
-  function write() {
-    writing = true;
-    try {
-      model.set("text", input.value);
-      model.save_changes();
-    } catch {
-      // no kernel (a reopened notebook, an HTML page): the page is the state
-    } finally {
-      writing = false;
-    }
-  }
+  const write = () => writer.write({ text: input.value });
 
   input.addEventListener("input", (event) => {
     update(event, false);
@@ -255,20 +225,15 @@ function render({ model, el }) {
     });
   }
   const fromModel = () => { // text set from Python
-    if (writing || model.get("text") === input.value) return;
+    if (writer.busy || model.get("text") === input.value) return;
     input.value = model.get("text");
     showExample();
     update(null, true);
   };
   model.on("change:text", fromModel);
-  // keys pressed on a control are the control's (arrows move the slider, letters go into the
-  // input), not JupyterLab's notebook shortcuts, which Lumino would otherwise match on them
-  for (const control of root.querySelectorAll("select, input, button")) {
-    control.setAttribute("data-lm-suppress-shortcuts", "true");
-  }
+  ui.keepKeys(root);
   const stopFitting = plot.fit(figureBox, draw);
-  // text drawn before a web font arrives may keep its fallback boxes in Chromium: draw again
-  document.fonts?.addEventListener?.("loadingdone", draw);
+  const stopFonts = ui.onFonts(draw);
   // the page's own hook, for tests and benchmarks: what the page read and computed
   root.gatelab = { parse: (text) => parse(text, labels, maxSteps), shown: () => shown };
   showExample();
@@ -276,7 +241,7 @@ function render({ model, el }) {
   if (!figureBox.clientWidth) requestAnimationFrame(draw); // drawn again once it has a width
   return () => {
     stopFitting();
-    document.fonts?.removeEventListener?.("loadingdone", draw);
+    stopFonts();
     clearTimeout(errorTimer);
     model.off("change:text", fromModel);
   };

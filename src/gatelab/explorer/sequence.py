@@ -20,13 +20,15 @@ from .. import models
 from ..i18n import N_, _
 from ..widgets import MAX_STEPS, SEQUENCE_PRESETS, parse_sequence
 from .export import export
-from .page import MIMETYPE, module, page_state
+from .page import PageExplorer, module
 
 #: every word the page shows, and parse_sequence's messages (the same English msgids, so their
 #: translations apply)
 LABELS = {
     "example": N_("example"),
     "input": N_("input x"),
+    "reset": N_("reset: the first example"),
+    "size": N_("text size"),
     "x": N_("input x[t]"),
     "hidden": N_("hidden state h[t]"),
     "time": N_("time step t"),
@@ -40,7 +42,7 @@ LABELS = {
 }
 
 
-class SequenceWidget(anywidget.AnyWidget):
+class SequenceWidget(PageExplorer, anywidget.AnyWidget):
     """A small tanh RNN run step by step on a sequence the learner types (or picks from the
     examples), computed in the browser from the network's own weights."""
 
@@ -67,12 +69,3 @@ class SequenceWidget(anywidget.AnyWidget):
     def x(self) -> torch.Tensor:
         """The typed sequence as the network reads it, (T,); InputError says what to fix."""
         return parse_sequence(self.text)
-
-    def _repr_mimebundle_(self, **kwargs: Any):
-        """anywidget's bundle, plus the page state under MIMETYPE for the HTML lessons."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, None)
-        if data is None:
-            return bundle
-        data = {**data, MIMETYPE: page_state(self)}
-        return (data, metadata) if isinstance(bundle, tuple) else data

@@ -8,25 +8,29 @@
 //
 // The model (anywidget's, or host.js's stand-in) holds: network (see vanishing.network() in
 // Python), threshold (‖∂L/∂W_hh‖ at ρ = 1 in float32; the page recomputes it), radius, clip,
-// labels (every word shown, translated). radius and clip are written back.
+// labels (every word shown, translated). radius and clip are written back. Reset: ρ = 1, clipping
+// off; the text-size control scales the text and the figures.
 //
-// Frame latency: each input event's time to the painted frame (requestAnimationFrame after the
-// DOM update, then the task after the paint) is marked with performance.measure("gatelab-frame")
-// and pushed to window.gatelabFrames as {explorer: "vanishing", kind, ms, work, frame}, kind
-// "computed" or "cached" (every slider position is computed ahead, in a worker); work
-// is the event's own time (computing, changing the DOM), frame when the frame showing it began.
+// Shared with the other explorers (ui.js): the font stack, theme colours, reset and text-size
+// controls, JupyterLab shortcut guard, redraw on a web font's arrival, and the frame-latency
+// samples {explorer: "vanishing", kind, ms, work, frame} in window.gatelabFrames, kind "computed"
+// or "cached" (every slider position is computed ahead, in a worker).
+//
+// Axes: fixed, whatever ρ: h[t] on [−1, 1] (tanh), the gradient norms on 1e-20 … 1e4 (every ρ from
+// 0.5 to 1.5 fits), as plots.vanishing draws them.
 
 import * as bptt from "./bptt.js";
 import * as plot from "./plot.js";
+import * as ui from "./ui.js";
 
-const COLORS = { grad: "#7a4fb0", faint: "#9a9a9a" };
+const GRAD = "stroke: var(--gl-grad)"; // lighter on a dark theme (ui.js)
+const FAINT = "stroke: var(--gl-faint)";
 const UNIT_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                      "#7f7f7f"]; // matplotlib's, as in the notebook's figure
 const SHOWN_UNITS = 8;
 const NORM_DOMAIN = [1e-20, 1e4]; // plots.vanishing's y-limits: every ρ from 0.5 to 1.5
 const FONT = 13; // px
 const PANEL_HEIGHT = 250; // px, one figure
-const MAX_FRAMES = 2000;
 const SLIDER = { min: 0.5, max: 1.5, step: 0.01 };
 const SLIDER_VALUES = Array.from({ length: Math.round((SLIDER.max - SLIDER.min) / SLIDER.step) + 1 },
                                  (_, k) => (Math.round(SLIDER.min * 100) + k) / 100); // as the slider's value parses
@@ -34,14 +38,6 @@ const SLIDER_VALUES = Array.from({ length: Math.round((SLIDER.max - SLIDER.min) 
 /** plots._number: 6.97, 51.6, 2,754. */
 function number(value) {
   return value >= 1000 ? Math.round(value).toLocaleString("en-US") : String(Number(value.toPrecision(3)));
-}
-
-/** A Python format template's fields filled in: {name} and {name:.2f}. */
-function fill(template, values) {
-  return template.replace(/\{(\w+)(?::\.(\d+)f)?\}/g, (whole, name, digits) => {
-    if (!(name in values)) return whole;
-    return digits === undefined ? String(values[name]) : Number(values[name]).toFixed(Number(digits));
-  });
 }
 
 /** 10⁻²⁰: a power of ten as plots._log_axis labels it. */
@@ -55,28 +51,6 @@ function short(v) {
   return v >= 1e-3 && v < 1e5 ? String(Number(v.toPrecision(3))) : v.toExponential(1);
 }
 
-/** The time from an input event to the frame that shows its result, once painted (as gates.js
- * times it): `work` is the event's own (reading the input, computing, changing the DOM), `frame`
- * when the frame that shows it began. */
-function timeFrame(start, kind) {
-  const work = performance.now() - start;
-  requestAnimationFrame((frameStart) => {
-    const frame = frameStart - start; // can be < 0: the frame had already begun
-    const channel = new MessageChannel(); // runs after this frame's paint
-    channel.port1.onmessage = () => {
-      const end = performance.now();
-      try {
-        performance.measure("gatelab-frame", { start, end });
-      } catch {
-        // an older browser: the sample below is what counts
-      }
-      const frames = (window.gatelabFrames ??= []);
-      if (frames.length < MAX_FRAMES) frames.push({ explorer: "vanishing", kind, ms: end - start, work, frame });
-    };
-    channel.port2.postMessage(null);
-  });
-}
-
 function render({ model, el }) {
   const network = model.get("network");
   const labels = model.get("labels");
@@ -87,19 +61,14 @@ function render({ model, el }) {
   // value, model "threshold", differs in the 7th digit; this one makes ρ = 1 exactly unclipped)
   const threshold = result(1).weightGradNorm;
 
-  const root = plot.htmlNode("div", { class: "gatelab-explorer gatelab-vanishing" }, el);
-  root.style.fontFamily = 'var(--jp-content-font-family, sans-serif), "gatelab Noto Sans Bengali", ' +
-    '"gatelab Noto Sans Devanagari", "Noto Sans Bengali", "Noto Sans Devanagari"';
-  root.style.fontSize = `${FONT + 1}px`;
-  plot.htmlNode("style", {}, root).textContent = `
-    .gatelab-vanishing input, .gatelab-vanishing output, .gatelab-vanishing label { font: inherit; }
+  const root = ui.root(el, "gatelab-vanishing", `
     .gatelab-vanishing .gatelab-controls { display: flex; flex-wrap: wrap; gap: 4px 16px; align-items: center; }
     .gatelab-vanishing input[type=range] { width: min(260px, 60vw); vertical-align: middle; margin: 0 0.4em; }
-    .gatelab-vanishing output { font-variant-numeric: tabular-nums; }
     .gatelab-vanishing .gatelab-figures { display: flex; flex-wrap: wrap; gap: 8px 16px; }
     .gatelab-vanishing .gatelab-figure { flex: 1 1 300px; min-width: 0; }
     .gatelab-vanishing .gatelab-caption { font-weight: 600; min-height: 2.6em; }
-    .gatelab-vanishing .gatelab-legend span { margin-right: 1.2em; white-space: nowrap; }`;
+    .gatelab-vanishing .gatelab-legend span { margin-right: 1.2em; white-space: nowrap; }`, FONT + 1);
+  const writer = ui.writer(model); // radius and clip back to the kernel, when there is one
   const controls = plot.htmlNode("div", { class: "gatelab-controls" }, root);
   const sliderRow = plot.htmlNode("span", {}, controls);
   plot.htmlNode("label", { for: `${id}-radius` }, sliderRow, `${labels.radius} `);
@@ -110,6 +79,14 @@ function render({ model, el }) {
   const clipLabel = plot.htmlNode("label", { for: clip.id }, clipRow);
   plot.htmlNode("span", { "aria-hidden": "true" }, clipLabel, " ✂ ");
   clipLabel.append(labels.clip);
+  ui.tools(root, id, labels, (event) => {
+    slider.value = 1;
+    clip.checked = false;
+    changed(event);
+  }, () => {
+    panels = null; // the figures again, at the new text size
+    draw();
+  });
 
   const figures = plot.htmlNode("div", { class: "gatelab-figures" }, root);
   const left = plot.htmlNode("div", { class: "gatelab-figure" }, figures);
@@ -168,26 +145,29 @@ function render({ model, el }) {
   let panels = null; // {width, hidden: {p, lines}, norms: {p, raw, clipped}}
 
   function layout() {
-    const height = PANEL_HEIGHT - 3 * FONT - 24; // room for the title above, the axis below
-    const top = FONT + 8;
-    const widths = [leftFig.resize(PANEL_HEIGHT), rightFig.resize(PANEL_HEIGHT)];
+    const scale = ui.scaleOf(root);
+    const font = FONT * scale;
+    const total = Math.round(PANEL_HEIGHT * scale);
+    const height = total - 3 * font - 24; // room for the title above, the axis below
+    const top = font + 8;
+    const widths = [leftFig.resize(total), rightFig.resize(total)];
     leftFig.clear();
     rightFig.clear();
-    const xTicks = (width) => plot.ticks(0, T, Math.max(2, Math.floor(width / 90))).filter((t) => t >= 1);
+    const xTicks = (width) => plot.ticks(0, T, Math.max(2, Math.floor(width / (90 * scale)))).filter((t) => t >= 1);
     const hidden = plot.panel(leftFig.svg, {
-      x: 44, y: top, width: widths[0] - 52, height, xDomain: [1, T], yDomain: [-1.05, 1.05],
-      fontSize: FONT, yTicks: [-1, -0.5, 0, 0.5, 1], xTicks: xTicks(widths[0]), xLabel: labels.time,
+      x: 44 * scale, y: top, width: widths[0] - 52 * scale, height, xDomain: [1, T], yDomain: [-1.05, 1.05],
+      fontSize: font, yTicks: [-1, -0.5, 0, 0.5, 1], xTicks: xTicks(widths[0]), xLabel: labels.time,
       title: labels.hidden });
     hidden.hline(0);
     const units = Math.min(SHOWN_UNITS, network.w.length);
     const lines = Array.from({ length: units }, (_, k) =>
       hidden.line([], { stroke: UNIT_COLORS[k], "stroke-width": 1.3 }));
     const norms = plot.panel(rightFig.svg, {
-      x: 52, y: top, width: widths[1] - 60, height, xDomain: [1, T], yDomain: NORM_DOMAIN, yLog: true,
-      fontSize: FONT, yTicks: plot.logTicks(...NORM_DOMAIN, 6), tickFormat: power,
+      x: 52 * scale, y: top, width: widths[1] - 60 * scale, height, xDomain: [1, T], yDomain: NORM_DOMAIN, yLog: true,
+      fontSize: font, yTicks: plot.logTicks(...NORM_DOMAIN, 6), tickFormat: power,
       xTicks: xTicks(widths[1]), xLabel: labels.time, title: labels.norm });
     const raw = norms.line([], { "stroke-width": 2.2 });
-    const clipped = norms.line([], { stroke: COLORS.grad, "stroke-width": 2.2 });
+    const clipped = norms.line([], { style: GRAD, "stroke-width": 2.2 });
     panels = { widths: widths.join(), hidden: { p: hidden, lines }, norms: { p: norms, raw, clipped } };
   }
 
@@ -195,7 +175,7 @@ function render({ model, el }) {
     const { p, lines } = panels.hidden;
     lines.forEach((line, k) => p.update(line, r.h.map((row) => row[k])));
     const last = r.h[T - 1].slice(0, lines.length);
-    leftFig.describe(fill(labels.hidden_alt, { steps: T, radius: r.radius,
+    leftFig.describe(ui.fill(labels.hidden_alt, { steps: T, radius: r.radius,
       low: plot.format(Math.min(...last)), high: plot.format(Math.max(...last)) }));
   }
 
@@ -203,13 +183,13 @@ function render({ model, el }) {
     const { p, raw, clipped: scaled } = panels.norms;
     const shown = (values) => values.map((v) => Math.min(Math.max(v, NORM_DOMAIN[0]), NORM_DOMAIN[1]));
     p.update(raw, shown(r.norms));
-    const style = clipped ? { stroke: COLORS.faint, "stroke-width": 1.5, "stroke-dasharray": "5 3" }
-      : { stroke: COLORS.grad, "stroke-width": 2.2, "stroke-dasharray": "none" };
+    const style = clipped ? { style: FAINT, "stroke-width": 1.5, "stroke-dasharray": "5 3" }
+      : { style: GRAD, "stroke-width": 2.2, "stroke-dasharray": "none" };
     for (const [key, value] of Object.entries(style)) raw.setAttribute(key, value);
     scaled.style.display = clipped ? "" : "none";
     if (clipped) p.update(scaled, shown(r.norms.map((v) => v * factor)));
     const norms = clipped ? r.norms.map((v) => v * factor) : r.norms;
-    rightFig.describe(`${rightCaption.textContent} ${fill(labels.norm_alt, {
+    rightFig.describe(`${rightCaption.textContent} ${ui.fill(labels.norm_alt, {
       first: short(norms[0]), last: short(norms[T - 1]), steps: T })}`);
   }
 
@@ -218,8 +198,8 @@ function render({ model, el }) {
     legend.dataset.clipped = clipped;
     legend.replaceChildren();
     const items = clipped
-      ? [[labels.raw, { stroke: COLORS.faint, "stroke-dasharray": "5 3" }], [labels.clipped, { stroke: COLORS.grad }]]
-      : [[labels.raw, { stroke: COLORS.grad }]];
+      ? [[labels.raw, { style: FAINT, "stroke-dasharray": "5 3" }], [labels.clipped, { style: GRAD }]]
+      : [[labels.raw, { style: GRAD }]];
     for (const [text, style] of items) {
       const item = plot.htmlNode("span", {}, legend);
       const swatch = plot.svgNode("svg", { width: 24, height: 10, "aria-hidden": "true" }, item);
@@ -239,10 +219,10 @@ function render({ model, el }) {
     output.textContent = radius.toFixed(2);
     const r = result(radius);
     const factor = bptt.clipFactor(threshold, r.weightGradNorm);
-    leftCaption.textContent = fill(labels.title, { radius });
+    leftCaption.textContent = ui.fill(labels.title, { radius });
     const values = { raw: number(r.weightGradNorm), threshold: number(threshold) };
-    rightCaption.textContent = !clipped ? fill(labels.title_raw, values)
-      : fill(factor < 1 ? labels.title_clipped : labels.title_kept, values);
+    rightCaption.textContent = !clipped ? ui.fill(labels.title_raw, values)
+      : ui.fill(factor < 1 ? labels.title_clipped : labels.title_kept, values);
     const widths = [left.clientWidth, right.clientWidth].map((w) => Math.max(120, Math.floor(w || 480))).join();
     if (!panels || panels.widths !== widths) layout();
     drawHidden(r);
@@ -251,40 +231,25 @@ function render({ model, el }) {
     root.dataset.clipFactor = factor; // for tests and curious readers
   }
 
-  /** Write radius and clip back to the kernel, when there is one; the page keeps its state. */
-  function write() {
-    try {
-      model.set("radius", Number(slider.value));
-      model.set("clip", clip.checked);
-      model.save_changes();
-    } catch {
-      // no kernel (a reopened notebook, an HTML page): the page is the state
-    }
-  }
-
   function changed(event) {
-    const start = event && event.timeStamp > 0 ? Math.min(event.timeStamp, performance.now()) : performance.now();
-    performance.mark("gatelab-input", { startTime: start });
+    const start = ui.inputStart(event);
     const kind = cache.has(Number(slider.value)) ? "cached" : "computed";
-    write();
+    writer.write({ radius: Number(slider.value), clip: clip.checked });
     draw(false);
-    timeFrame(start, kind);
+    ui.timeFrame("vanishing", start, kind);
   }
 
   slider.addEventListener("input", changed);
   clip.addEventListener("change", changed);
   const onModel = () => { // a radius or clip set from Python
+    if (writer.busy) return;
     slider.value = model.get("radius");
     clip.checked = Boolean(model.get("clip"));
     draw(false);
   };
   model.on("change:radius", onModel);
   model.on("change:clip", onModel);
-  // keys pressed on a control are the control's (arrows move the slider, letters go into the
-  // input), not JupyterLab's notebook shortcuts, which Lumino would otherwise match on them
-  for (const control of root.querySelectorAll("select, input, button")) {
-    control.setAttribute("data-lm-suppress-shortcuts", "true");
-  }
+  ui.keepKeys(root);
   const unfit = plot.fit(root, draw);
   // Text drawn before a web font arrives (the lessons' embedded Bengali and Devanagari faces)
   // may keep its fallback boxes in Chromium: lay out again and write the captions anew.
@@ -293,7 +258,7 @@ function render({ model, el }) {
     leftCaption.textContent = rightCaption.textContent = "";
     draw();
   };
-  document.fonts?.addEventListener?.("loadingdone", refont);
+  const stopFonts = ui.onFonts(refont);
   clip.checked = Boolean(model.get("clip"));
   // the page's own hook, for tests and benchmarks: the numbers drawn
   root.gatelab = { result: () => result(Number(slider.value)), threshold: () => threshold,
@@ -304,7 +269,7 @@ function render({ model, el }) {
     stopped = true;
     worker?.terminate();
     unfit();
-    document.fonts?.removeEventListener?.("loadingdone", refont);
+    stopFonts();
     model.off("change:radius", onModel);
     model.off("change:clip", onModel);
   };

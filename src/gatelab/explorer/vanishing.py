@@ -19,7 +19,7 @@ import traitlets
 from .. import models
 from ..i18n import N_, _
 from .export import shortest
-from .page import MIMETYPE, module, page_state
+from .page import PageExplorer, module
 
 HIDDEN_SIZE, BATCH_SIZE, INPUT_SCALE = 32, 4, 0.1  # radius_experiment's defaults
 RADIUS_RANGE = (0.5, 1.5)  # the slider's range; the notebook's widget had the same
@@ -28,6 +28,8 @@ RADIUS_RANGE = (0.5, 1.5)  # the slider's range; the notebook's widget had the s
 LABELS = {
     "radius": N_("spectral radius ρ"),
     "clip": N_("gradient clipping"),
+    "reset": N_("reset: ρ = 1, no clipping"),
+    "size": N_("text size"),
     "time": N_("time step t"),
     "hidden": N_("hidden state h[t] (8 units)"),
     "title": N_("spectral radius ρ = {radius:.2f}"),
@@ -60,7 +62,7 @@ def network(steps: int = 60, seed: int = 0) -> dict[str, Any]:
             "weight_ih": shortest(weight_ih), "x": shortest(x[..., 0])}  # x: (T, B)
 
 
-class VanishingWidget(anywidget.AnyWidget):
+class VanishingWidget(PageExplorer, anywidget.AnyWidget):
     """Set the spectral radius ρ of a random tanh RNN's W_hh and watch its hidden states and the
     gradient through time; the clipping toggle scales the gradient down to the norm it has at
     ρ = 1. Computed in the browser from the network's own weights."""
@@ -95,12 +97,3 @@ class VanishingWidget(anywidget.AnyWidget):
                                          "got {radius}.").format(low=low, high=high,
                                                                  radius=radius))
         return radius
-
-    def _repr_mimebundle_(self, **kwargs: Any):
-        """anywidget's bundle, plus the page state under MIMETYPE for the HTML lessons."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, None)
-        if data is None:
-            return bundle
-        data = {**data, MIMETYPE: page_state(self)}
-        return (data, metadata) if isinstance(bundle, tuple) else data
