@@ -18,6 +18,7 @@ from .i18n import _
 
 INDEX = "checkpoints.json"
 RACES = "races.json"
+LONG_LAGS = "long_lags.json"
 
 
 class CheckpointError(RuntimeError):
@@ -38,6 +39,15 @@ def races() -> dict[str, Any]:
     """The races of ``scripts/race_seeds.py`` over many seeds (data/races.json): for each race
     its task, training and contenders, each with every run and a summary, and the provenance."""
     with (_files() / RACES).open("r", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def long_lags() -> dict[str, Any]:
+    """What ``scripts/long_lags.py`` measured (data/long_lags.json): the hard temporal-order task
+    with a curriculum ("curriculum") and without ("direct") for every cell over several seeds,
+    accuracy at fixed gaps, the echo task at each delay ("echo"), the echo task's carried state
+    and chunk lengths ("echo_state"), and the provenance of each section."""
+    with (_files() / LONG_LAGS).open("r", encoding="utf-8") as f:
         return json.load(f)
 
 
@@ -69,11 +79,23 @@ def load_state(name: str) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     return state, record
 
 
-def temporal_order(kind: str = "LSTM") -> tuple[models.SequenceClassifier, tasks.TemporalOrder]:
+#: the levels with shipped checkpoints, and the prefix of their names
+LEVEL_PREFIX = {"moderate": "temporal_order_", "hard": "temporal_order_hard_"}
+
+
+def temporal_order(kind: str = "LSTM",
+                   level: str = "moderate") -> tuple[models.SequenceClassifier, tasks.TemporalOrder]:
     """A shipped temporal-order classifier ("RNN", "LSTM" or "GRU") and the task it was trained
-    on (same level and seed)."""
-    state, record = load_state(f"temporal_order_{kind.lower()}")
+    on (same level, seed and held-out set). ``level="moderate"``: trained on it directly
+    (Chapters 2 and 3); ``level="hard"``: the paper's setting, reached with the curriculum
+    easy -> moderate -> hard (Chapter 4)."""
+    if level not in LEVEL_PREFIX:
+        raise CheckpointError(_("No checkpoints for the level {level!r}; the shipped levels are: "
+                                "{levels}.").format(level=level, levels=", ".join(LEVEL_PREFIX)))
+    state, record = load_state(f"{LEVEL_PREFIX[level]}{kind.lower()}")
     model = models.SequenceClassifier(**record["architecture"])
     model.load_state_dict(state)
     model.eval()
-    return model, tasks.TemporalOrder(record["task"]["level"], seed=record["task"]["seed"])
+    task = record["task"]
+    return model, tasks.TemporalOrder(task["level"], seed=task["seed"],
+                                      test_size=task.get("test_size", 512))

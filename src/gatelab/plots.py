@@ -823,3 +823,54 @@ def memory_unit_traces(c: torch.Tensor, symbols: Sequence[str], unit: int,
         ax.set_ylabel(_("cell state c[t], unit {unit}").format(unit=unit))
         ax.legend(loc="best")
     return fig
+
+
+def _recorded_spans() -> tuple[dict[str, dict[int, float]], dict[str, dict[int, float]]]:
+    """Accuracy against the gap (temporal order: mean over the seeds that reached 99 % on hard,
+    over all seeds for a cell none of whose seeds did) and against the delay (echo: mean over
+    seeds), per cell, from data/long_lags.json."""
+    from .checkpoints import long_lags
+
+    results = long_lags()
+    gaps = {}
+    for label, cell in results["curriculum"]["cells"].items():
+        means = cell["gap_summary"]["reached"] or cell["gap_summary"]["all"]
+        gaps[label] = {int(g): a for g, a in means.items()}
+    delays = {label: {int(d): v["mean"] for d, v in cell["delays"].items()}
+              for label, cell in results["echo"]["cells"].items()}
+    return gaps, delays
+
+
+def memory_span(gaps: Mapping[str, Mapping[int, float]] | None = None,
+                delays: Mapping[str, Mapping[int, float]] | None = None,
+                axes: Sequence[Axes] | None = None) -> Figure:
+    """How long a memory each cell learns: held-out accuracy against the distance between the
+    two relevant symbols of the temporal-order task (left) and against the delay of the echo
+    task (right), one line per cell, with chance marked. ``gaps`` and ``delays`` map a cell's
+    label to {distance: accuracy}; by default both come from data/long_lags.json."""
+    if gaps is None or delays is None:
+        recorded_gaps, recorded_delays = _recorded_spans()
+        gaps = recorded_gaps if gaps is None else gaps
+        delays = recorded_delays if delays is None else delays
+    with plt.rc_context(style()):
+        if axes is None:
+            fig, grid = _new(1, 2, figsize=(11, 4.2))
+            axes = grid[0]
+        fig = axes[0].figure
+        panels = ((axes[0], gaps, _("steps between the two relevant symbols"), 0.25,
+                   _("temporal order (hard)")),
+                  (axes[1], delays, _("delay of the echo (steps)"), 0.5, _("echo")))
+        colors = {}
+        for ax, curves, xlabel, chance, title in panels:
+            for label, points in curves.items():
+                xs = sorted(points)
+                line, = ax.plot(xs, [points[x] for x in xs], marker="o", lw=2, ms=4,
+                                label=_(label), color=colors.get(label))
+                colors[label] = line.get_color()  # the same colour for a cell in both panels
+            ax.axhline(chance, color=COLORS["faint"], ls=":", lw=1.2, label=_("chance"))
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel(_("held-out accuracy"))
+            ax.set_ylim(0, 1.04)
+            ax.set_title(title)
+        axes[0].legend(loc="lower left", fontsize="small")
+    return fig

@@ -226,3 +226,65 @@ def holding_gates(means: Mapping[str, Mapping[str, float]]) -> Table:
     rows = [[_("first symbol {symbol}").format(symbol=symbol), *(values[g] for g in gates)]
             for symbol, values in means.items()]
     return Table([_("sequences"), *gates], rows, formats=["", *[".2f"] * len(gates)])
+
+
+# --- long time lags (Chapter 4) -------------------------------------------------------------
+
+
+def curriculum(history, target: float | None = None) -> Table:
+    """A curriculum run (:func:`gatelab.train.curriculum`) level by level: the training
+    sequences seen and the seconds when it moved on from each level (or stopped), and the
+    held-out accuracy of that level then; a note says whether and when the last level reached
+    the target."""
+    target = history.target if target is None else target
+    rows = []
+    for level in dict.fromkeys(history.levels):  # in order, once each
+        last = max(i for i, lv in enumerate(history.levels) if lv == level)
+        rows.append([_(level), history.sequences[last], history.seconds[last],
+                     history.accuracy[last]])
+    seen = history.sequences_to_target()
+    if seen is None:
+        note = _("{level}: {target:.0%} not reached after {sequences:,} sequences ({seconds:.1f} s)")
+        note = note.format(level=_(history.last_level), target=target,
+                           sequences=history.sequences[-1] if history.sequences else 0,
+                           seconds=history.seconds[-1] if history.seconds else 0.0)
+    else:
+        note = _("{level}: {target:.0%} reached after {sequences:,} sequences ({seconds:.1f} s)")
+        note = note.format(level=_(history.last_level), target=target, sequences=seen,
+                           seconds=history.seconds_to_target())
+    return Table([_("level"), _("sequences seen"), _("seconds"), _("held-out accuracy")], rows,
+                 formats=["", ",d", ".1f", ".1%"], notes=[note])
+
+
+def long_lags(section: str = "curriculum", *names: str) -> Table:
+    """What ``scripts/long_lags.py`` recorded on the hard temporal-order task (data/long_lags.json),
+    ``section`` "curriculum" or "direct" (hard alone): for each cell (``names``; default: all) its
+    parameters, how many runs reached the target on hard, and the median and range of the
+    training sequences and seconds they took; the provenance is the caption."""
+    from . import checkpoints as shipped
+
+    results = shipped.long_lags()
+    if section not in ("curriculum", "direct") or section not in results:
+        raise KeyError(_("No recorded section {section!r}; the recorded ones are: {sections}.")
+                       .format(section=section, sections=", ".join(
+                           s for s in ("curriculum", "direct") if s in results)))
+    recorded, about = results[section], results["provenance"][section]
+    cells, target = recorded["cells"], recorded["training"]["target"]
+    rows = []
+    for name in names or cells:
+        summary = cells[name]["summary"]
+        span = (None if summary["min_sequences"] is None
+                else f"{summary['min_sequences']:,}–{summary['max_sequences']:,}")
+        rows.append([model_label(name), cells[name]["parameters"],
+                     _("{reached} of {runs}").format(**summary), summary["median_sequences"],
+                     span, summary["median_seconds"]])
+    caption = _("{script}, {runs} seeds each, at most {budget:,} sequences, PyTorch {torch}, "
+                "{threads} thread, {date}").format(
+        script=about["script"], runs=summary["runs"], budget=recorded["training"]["budget"],
+        torch=about["torch"], threads=about["threads"], date=about["date"][:10])
+    return Table([_("model"), _("parameters"),
+                  _("runs that reached {target:.0%}").format(target=target),
+                  _("median sequences to {target:.0%}").format(target=target),
+                  _("fewest–most"), _("median seconds")],
+                 rows, formats=["", ",d", "", ",.0f", "", ".1f"], caption=caption,
+                 missing=_("never"))
