@@ -23,18 +23,15 @@ from pathlib import Path
 import pytest
 import torch
 
+from explorer_browser import Offline, chromium, write_page
 from gatelab import cells, i18n, models
-from gatelab.explorer import MIMETYPE, page_html, page_scripts, page_state
+from gatelab.explorer import MIMETYPE, page_state
 from gatelab.explorer.sequence import SequenceWidget
 from gatelab.explorer.vanishing import VanishingWidget, network
-from gatelab.fonts import font_path
 from gatelab.widgets import InputError, parse_sequence
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = Path("/tmp/shots/ch1")
 RADII = [0.5, 0.95, 1.0, 1.37, 1.5]
 VANISHING = "document.querySelector('.gatelab-vanishing')"
@@ -48,61 +45,7 @@ FONT_SIZES = ("() => [...document.querySelectorAll('.gatelab-explorer text, .gat
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Offline:
-    """A page that may load only its own URL and data: URLs; records what else it asked for and
-    every script or console error."""
-
-    def __init__(self, browser, url: str | None, width: int = 1366, height: int = 768,
-                 ready: str | None = None):
-        self.url = url
-        self.outside: list[str] = []
-        self.errors: list[str] = []
-        self.page = browser.new_page(viewport={"width": width, "height": height})
-        self.page.route("**/*", self._guard)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("console", lambda message: self.errors.append(message.text)
-                     if message.type == "error" else None)
-        if url:
-            self.page.goto(url, wait_until="load")
-        if ready:
-            self.page.wait_for_function(ready)
-
-    def _guard(self, route):
-        url = route.request.url
-        if url == self.url or url.startswith("data:"):
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
-
-    def close(self):
-        self.page.close()
-        assert not self.outside, f"the page asked for {self.outside}"
-        assert not self.errors, self.errors
-
-
-def fonts_css(lang: str) -> str:
-    """@font-face rules for the shipped Noto face of ``lang`` as data: URLs, under the family
-    name the explorers ask for (as the lessons and JupyterLab's gatelab-fonts register it)."""
-    script = {"bn": "Bengali", "hi": "Devanagari"}.get(lang)
-    if script is None:
-        return ""
-    rules = []
-    for weight, style in [(400, "Regular"), (700, "Bold")]:
-        data = base64.b64encode(font_path(f"NotoSans{script}-{style}.ttf").read_bytes()).decode()
-        rules.append(f'@font-face{{font-family:"gatelab Noto Sans {script}";font-weight:{weight};'
-                     f'src:url(data:font/ttf;base64,{data}) format("truetype")}}')
-    return f"<style>{''.join(rules)}</style>"
+    yield from chromium()
 
 
 @pytest.fixture
@@ -112,13 +55,7 @@ def open_page(browser, tmp_path):
 
     def open_(widget, width: int = 1366, height: int = 768, lang: str = "en") -> Offline:
         kind = widget.explorer_kind
-        path = tmp_path / f"{kind}_{width}_{lang}.html"
-        path.write_text(
-            f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
-            "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-            f"<title>{kind}</title>{fonts_css(lang)}</head><body style='margin: 8px; font-family: sans-serif'>"
-            f"{page_html(page_state(widget))}\n{page_scripts([kind])}</body></html>",
-            encoding="utf-8")
+        path = write_page(tmp_path / f"{kind}_{width}_{lang}.html", [widget], lang, kind)
         root = {"vanishing": VANISHING, "sequence": SEQUENCE}[kind]
         opened.append(Offline(browser, path.as_uri(), width, height,
                               ready=f"{root} && {root}.querySelector('polyline')"))

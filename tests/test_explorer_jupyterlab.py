@@ -25,15 +25,13 @@ from pathlib import Path
 import pytest
 import torch
 
+from explorer_browser import CHROMIUM, CHROMIUM_ARGS, lab_page
 from gatelab import cells
 from gatelab.explorer import GateWidget
 from gatelab.widgets import load_example
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 JUPYTER = Path(sys.executable).with_name("jupyter")
 SCREENSHOT = Path(__file__).resolve().parents[1] / "build" / "screenshots" / \
     "explorer_jupyterlab_temporal-order.png"
@@ -126,11 +124,7 @@ def test_gate_widget_in_jupyterlab(lab: str) -> None:
     outside, errors = [], []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        page.route("**/*", lambda route: route.continue_()
-                   if route.request.url.startswith((lab, "data:", "blob:", "ws:"))
-                   else (outside.append(route.request.url), route.abort()))
-        page.on("pageerror", lambda error: errors.append(str(error)))
+        page = lab_page(browser, lab, outside, errors)
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         try:
             page.goto(f"{lab}lab/tree/explorer.ipynb", wait_until="domcontentloaded")
@@ -170,7 +164,7 @@ def test_gate_widget_in_jupyterlab(lab: str) -> None:
             before = page.evaluate("(window.gatelabFrames || []).length")
             for k in range(EVENTS):
                 page.keyboard.press("ArrowRight" if k % 16 < 8 else "ArrowLeft")
-                page.wait_for_function(f"window.gatelabFrames.length >= {before + k + 1}")
+                page.wait_for_function(f"(window.gatelabFrames || []).length >= {before + k + 1}")
             frames = sorted(f["ms"] for f in page.evaluate("window.gatelabFrames")[before:])
             print(f"JupyterLab, {EVENTS} slider steps: to the painted frame p50 "
                   f"{frames[len(frames) // 2]:.1f} ms, p95 {frames[int(0.95 * (EVENTS - 1))]:.1f} ms")

@@ -17,15 +17,13 @@ from pathlib import Path
 import pytest
 import torch
 
+from explorer_browser import Offline, chromium, write_page
 from gatelab import cells
-from gatelab.explorer import GateWidget, page_html, page_scripts, page_state
+from gatelab.explorer import GateWidget
 from gatelab.widgets import load_example
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
 TOLERANCE = 1e-5
 #: example -> (the gate shut, the state panel that must move, a gate moved by a slider)
@@ -33,64 +31,17 @@ EXAMPLES = {"temporal-order": ("f", "c", "o"), "gru-temporal-order": ("z", "h", 
 ROOT_JS = "document.querySelector('.gatelab-gates')"
 
 
-def write_page(path: Path, widgets: list[GateWidget], lang: str = "en") -> Path:
-    """A standalone page: the explorers' containers, then the scripts once."""
-    body = "\n".join(page_html(page_state(w)) for w in widgets)
-    path.write_text(
-        f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        "<title>gate explorer</title></head><body style='margin: 8px; font-family: sans-serif'>"
-        f"{body}\n{page_scripts(['gates'])}</body></html>", encoding="utf-8")
-    return path
-
-
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from chromium()
 
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("explorer_pages")
-    return {name: write_page(folder / f"{name}.html", [GateWidget.example(name)])
+    return {name: write_page(folder / f"{name}.html", [GateWidget.example(name)],
+                             title="gate explorer")
             for name in EXAMPLES}
-
-
-class Offline:
-    """A page that may load only its own file and data: URLs; records what else it tried and
-    every script error or console error."""
-
-    def __init__(self, browser, url: str, width: int, height: int):
-        self.url = url
-        self.outside: list[str] = []
-        self.errors: list[str] = []
-        self.page = browser.new_page(viewport={"width": width, "height": height})
-        self.page.route("**/*", self._guard)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("console", lambda message: self.errors.append(message.text)
-                     if message.type == "error" else None)
-        self.page.goto(url, wait_until="load")
-        self.page.wait_for_function(f"{ROOT_JS} && {ROOT_JS}.querySelector('polyline')")
-
-    def _guard(self, route):
-        url = route.request.url
-        if url == self.url or url.startswith("data:"):
-            route.continue_()
-        else:
-            self.outside.append(url)
-            route.abort()
-
-    def close(self):
-        self.page.close()
-        assert not self.outside, f"the page asked for {self.outside}"
-        assert not self.errors, self.errors
 
 
 @pytest.fixture
@@ -98,7 +49,8 @@ def open_page(browser, pages):
     opened: list[Offline] = []
 
     def open_(name: str, width: int = 1366, height: int = 768) -> Offline:
-        opened.append(Offline(browser, pages[name].as_uri(), width, height))
+        opened.append(Offline(browser, pages[name].as_uri(), width, height,
+                              ready=f"{ROOT_JS} && {ROOT_JS}.querySelector('polyline')"))
         return opened[-1]
 
     yield open_
@@ -274,3 +226,47 @@ def test_fits_the_screen(open_page, name, width, height):
     if width >= 1024:
         assert layout["height"] <= 520, layout["height"]
         assert max(layout["rows"]) < 4, "a gate's label and its control are on two lines"
+
+
+SCRIPTS = {"bn": "\u0980-\u09ff", "hi": "\u0900-\u097f"}  # the Unicode blocks of each script
+
+
+@pytest.mark.parametrize("lang", ["bn", "hi"])
+def test_translated_text_drawn_with_the_embedded_face(browser, tmp_path, lang):
+    """The three explorers in one page with the shipped Noto face embedded as a data: URL (as the
+    lessons do): the gate explorer's labels, HTML and SVG, are drawn with that face once it has
+    loaded, not a system font nor boxes; nothing overflows at 1366x768 and 390x844. Screenshots:
+    /tmp/shots/polish/{lang}_{w}x{h}.png."""
+    import re
+
+    from explorer_browser import DRAWN, platform_fonts
+    from gatelab import i18n
+    from gatelab.explorer.sequence import SequenceWidget
+    from gatelab.explorer.vanishing import VanishingWidget
+
+    with i18n.using(lang):
+        widgets = [GateWidget.example("temporal-order"), VanishingWidget(), SequenceWidget()]
+    path = write_page(tmp_path / f"{lang}.html", widgets, lang, "explorers")
+    shots = Path("/tmp/shots/polish")
+    shots.mkdir(parents=True, exist_ok=True)
+    letters = re.compile(f"[{SCRIPTS[lang]}]")
+    for width, height in [(1366, 768), (390, 844)]:
+        opened = Offline(browser, path.as_uri(), width, height,
+                         ready="document.querySelectorAll('.gatelab-explorer polyline').length >= 3"
+                               " && document.fonts.status === 'loaded'")
+        page = opened.page
+        page.evaluate("document.fonts.ready")
+        page.wait_for_timeout(100)  # a redraw after the font's loadingdone
+        gate_label = page.locator(".gatelab-gates .gl-gate label").first
+        title = page.locator(".gatelab-gates svg.gl-gates-plot text[font-weight='600']")
+        for element in (gate_label, title):
+            text = element.text_content()
+            assert letters.search(text), text  # translated
+            drawn = platform_fonts(page, element.element_handle())
+            web = drawn.get(DRAWN[lang], 0)
+            assert web >= len(letters.findall(text)) // 2, (text, drawn)
+            assert not [f for f in drawn if "Bengali" in f or "Devanagari" in f
+                        if not f.endswith("(web)")], drawn
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        page.screenshot(path=shots / f"{lang}_{width}x{height}.png", full_page=True)
+        opened.close()

@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import base64
 import random
-from pathlib import Path
 
 import pytest
 import torch
 
+from explorer_browser import Offline, chromium
 from gatelab import cells
 from gatelab.explorer import export, source
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TOLERANCE = 1e-5
 SIZES = [(1, 1), (3, 1), (2, 4), (5, 3), (8, 16)]  # (input_size, hidden_size)
 
@@ -31,32 +28,13 @@ SIZES = [(1, 1), (3, 1), (2, 4), (5, 3), (8, 16)]  # (input_size, hidden_size)
 @pytest.fixture(scope="module")
 def page():
     """A blank page with cells.js imported as window.cells; every request but data: blocked."""
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt install chromium)")
-    outside: list[str] = []
-    errors: list[str] = []
-
-    def guard(route):
-        if route.request.url.startswith("data:"):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.route("**/*", guard)
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.set_content("<!doctype html><meta charset='utf-8'><title>cells.js</title>")
+    for browser in chromium():
+        blank = Offline(browser, None)
+        blank.page.set_content("<!doctype html><meta charset='utf-8'><title>cells.js</title>")
         url = "data:text/javascript;base64," + base64.b64encode(source().encode()).decode()
-        page.evaluate("async (url) => { window.cells = await import(url); }", url)
-        yield page
-        browser.close()
-    assert not outside, f"the page asked for {outside}"
-    assert not errors, errors
+        blank.page.evaluate("async (url) => { window.cells = await import(url); }", url)
+        yield blank.page
+        blank.close()
 
 
 def _forcing(kind: str, T: int, H: int, rng: random.Random) -> dict[str, object]:

@@ -27,9 +27,13 @@ import * as plot from "./plot.js";
 
 export const SIZES = [100, 125, 150, 200]; // the text-size control, percent
 export const MAX_FRAMES = 2000;
-export const FONT_STACK = 'var(--jp-content-font-family, system-ui, sans-serif), ' +
-  '"gatelab Noto Sans Bengali", "gatelab Noto Sans Devanagari", "Noto Sans Bengali", ' +
-  '"Noto Sans Devanagari", sans-serif';
+// The Bengali and Devanagari faces come FIRST: they have no Latin letters, so Latin text falls
+// through to the theme's font, while Chromium on Linux takes `system-ui` (the head of JupyterLab's
+// --jp-content-font-family) as the last resort for every character it lacks, drawing Bengali and
+// Devanagari as boxes had the faces come after it (seen with CSS.getPlatformFontsForNode).
+export const FONT_STACK = '"gatelab Noto Sans Bengali", "gatelab Noto Sans Devanagari", ' +
+  '"Noto Sans Bengali", "Noto Sans Devanagari", var(--jp-content-font-family, system-ui, sans-serif), ' +
+  'sans-serif';
 
 // Shared by every explorer: colours as variables (light theme and the HTML page first, then
 // JupyterLab's dark theme), the controls' look, the error text, the visually hidden live region.
