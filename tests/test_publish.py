@@ -171,6 +171,11 @@ def test_a_figure_says_what_it_shows():
     png, metadata = figures.png_with_alt(fig)
     assert png.startswith(b"\x89PNG") and metadata == {"alt": text}
     assert figures.describe(Figure()) == "A figure without titles or axis labels."
+    diagram = Figure()
+    ax = diagram.subplots()
+    for word in ("x[t]", "$c_{t-1}$", r"$\tanh$", r"$\sigma$", "x[t]", r"$h_t \odot z$"):
+        ax.text(0.5, 0.5, word)
+    assert figures.describe(diagram) == "labels: x[t], c[t-1], tanh, σ, h[t] ⊙ z"
 
 
 def test_the_page_uses_the_figures_own_alt_text():
@@ -210,13 +215,17 @@ def test_a_chapters_pyplot_figures_carry_their_alt_text_in_a_real_kernel():
     nb = v4.new_notebook()
     nb.cells = [v4.new_code_cell('import gatelab\ngatelab.use("en")'),
                 v4.new_code_cell("import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\n"
+                                 "ax.set_title('first');\nfig"),
+                v4.new_code_cell("fig, ax = plt.subplots()\n"
                                  "ax.plot([1, 2], label='h[t]')\nax.legend()\n"
                                  "ax.set(title='Hidden state', xlabel='t');"),
                 v4.new_code_cell("fig, ax = plt.subplots()\nax.set_ylabel('loss');")]
     NotebookClient(nb, kernel_name="python3", timeout=120).execute()
     alts = [o.metadata.get("image/png", {}).get("alt") for c in nb.cells[1:] for o in c.outputs
             if "image/png" in o.get("data", {})]
-    assert alts == ["Hidden state; horizontal axis: t; series: h[t]", "vertical axis: loss"]
+    # the first figure (the backend loads in its cell) is returned and drawn: both say it
+    assert alts == ["first", "first", "Hidden state; horizontal axis: t; series: h[t]",
+                    "vertical axis: loss"]
 
 
 # --- explorers ------------------------------------------------------------------------------

@@ -4,7 +4,9 @@ in the learner's language), read from the figure itself. The HTML lesson puts it
 
 from __future__ import annotations
 
+import importlib
 import io
+import re
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -18,8 +20,24 @@ def png(fig: Figure, dpi: int = 90) -> bytes:
     return buffer.getvalue()
 
 
+#: TeX in a figure's labels ($\tanh$, $c_{t-1}$) as a screen reader can say it
+_TEX = {r"\odot": "⊙", r"\sigma": "σ", r"\tanh": "tanh", r"\rho": "ρ", r"\partial": "∂",
+        r"\cdot": "·", r"\times": "×", r"\|": "‖", r"\leq": "≤", r"\geq": "≥"}
+
+
+def _plain_math(math: str) -> str:
+    """``c_{t-1}`` -> ``c[t-1]``, ``\\sigma`` -> ``σ``; other TeX commands lose their backslash."""
+    for command, symbol in _TEX.items():
+        math = math.replace(command, symbol)
+    math = re.sub(r"_\{([^{}]*)\}|_(\w)", lambda m: f"[{m[1] or m[2]}]", math)
+    return re.sub(r"\\([A-Za-z]+)", r"\1", math).replace("{", "").replace("}", "")
+
+
 def _text(artist) -> str:
-    return " ".join(artist.get_text().split()) if artist is not None else ""
+    if artist is None:
+        return ""
+    text = re.sub(r"\$([^$]*)\$", lambda m: _plain_math(m[1]), artist.get_text())
+    return " ".join(text.split())
 
 
 def _series(ax: Axes) -> list[str]:
@@ -32,16 +50,26 @@ def _series(ax: Axes) -> list[str]:
     return [label for label in labels if label and not label.startswith("_")]
 
 
+def _words(texts, limit: int = 12) -> list[str]:
+    """The words of some text artists (a diagram's labels), each once, in order."""
+    words = [w for t in texts if t.get_visible() and (w := _text(t))]
+    return list(dict.fromkeys(words))[:limit]
+
+
 def describe_axes(ax: Axes) -> str:
-    """One panel: its title, the label of each axis, and its series."""
+    """One panel: its title, the label of each axis and its series; a panel without axis
+    labels (a diagram) also by the words written in it."""
     parts = []
     if title := " ".join(filter(None, (_text(ax.title), _text(ax._left_title),
                                        _text(ax._right_title)))):
         parts.append(title)
-    if xlabel := _text(ax.xaxis.label):
+    xlabel, ylabel = _text(ax.xaxis.label), _text(ax.yaxis.label)
+    if xlabel:
         parts.append(_("horizontal axis: {label}").format(label=xlabel))
-    if ylabel := _text(ax.yaxis.label):
+    if ylabel:
         parts.append(_("vertical axis: {label}").format(label=ylabel))
+    if not (xlabel or ylabel) and (words := _words(ax.texts)):
+        parts.append(_("labels: {labels}").format(labels=", ".join(words)))
     if series := _series(ax):
         parts.append(_("series: {names}").format(names=", ".join(series)))
     return "; ".join(parts)
@@ -50,6 +78,8 @@ def describe_axes(ax: Axes) -> str:
 def describe(fig: Figure) -> str:
     """What ``fig`` shows, in words: its title, then each panel that has something to say."""
     panels = [text for ax in fig.get_axes() if ax.get_visible() and (text := describe_axes(ax))]
+    if not panels and (words := _words(fig.texts)):
+        panels = [_("labels: {labels}").format(labels=", ".join(words))]
     title = _text(fig._suptitle)
     if not panels:
         return title or _("A figure without titles or axis labels.")
@@ -81,6 +111,10 @@ def install(shell) -> None:
     figure, often after this call) and draws a cell's figures after it ran: registering ours
     again at the start of each ``post_execute`` (before the backend's, which was registered
     later) keeps ours for every figure."""
+    try:  # the inline backend registers its formatter when it loads: let it load first
+        importlib.import_module("matplotlib_inline.backend_inline")
+    except ImportError:
+        pass
     _register()
     if _register not in shell.events.callbacks["post_execute"]:
         shell.events.register("post_execute", _register)
