@@ -252,6 +252,10 @@ def test_memory_span_figure(recorded):
     left, right = fig.axes
     assert len(left.get_lines()) == len(recorded["curriculum"]["cells"]) + 1  # and chance
     assert len(right.get_lines()) == len(recorded["echo"]["cells"]) + 1
+    styles = {line.get_label(): line.get_linestyle() for line in left.get_lines()}
+    for label, cell in recorded["curriculum"]["cells"].items():  # dashed: no seed solved hard
+        assert styles[label] == ("--" if cell["summary"]["reached"] == 0 else "-")
+    assert all(line.get_linestyle() == "-" for line in right.get_lines()[:-1])
     xs = left.get_lines()[0].get_xdata()
     assert list(xs) == sorted(int(g) for g in _script("long_lags").GAPS)
     live = plots.memory_span(gaps={"LSTM": {10: 1.0, 40: 0.5}}, delays={"LSTM": {2: 1.0}})

@@ -825,52 +825,68 @@ def memory_unit_traces(c: torch.Tensor, symbols: Sequence[str], unit: int,
     return fig
 
 
-def _recorded_spans() -> tuple[dict[str, dict[int, float]], dict[str, dict[int, float]]]:
+def _recorded_spans() -> tuple[dict[str, dict[int, float]], dict[str, dict[int, float]],
+                               list[str], tuple[int, int]]:
     """Accuracy against the gap (temporal order: mean over the seeds that reached 99 % on hard,
     over all seeds for a cell none of whose seeds did) and against the delay (echo: mean over
-    seeds), per cell, from data/long_lags.json."""
+    seeds), per cell, from data/long_lags.json; the cells none of whose seeds reached 99 %; and
+    the gaps that the hard level trains on."""
     from .checkpoints import long_lags
+    from .tasks import LEVELS
 
     results = long_lags()
-    gaps = {}
+    gaps, unreached = {}, []
     for label, cell in results["curriculum"]["cells"].items():
         means = cell["gap_summary"]["reached"] or cell["gap_summary"]["all"]
+        if not cell["gap_summary"]["reached"]:
+            unreached.append(label)
         gaps[label] = {int(g): a for g, a in means.items()}
     delays = {label: {int(d): v["mean"] for d, v in cell["delays"].items()}
               for label, cell in results["echo"]["cells"].items()}
-    return gaps, delays
+    hard = LEVELS["hard"]
+    return gaps, delays, unreached, (hard.t2[0] - hard.t1[1], hard.t2[1] - hard.t1[0])
 
 
 def memory_span(gaps: Mapping[str, Mapping[int, float]] | None = None,
                 delays: Mapping[str, Mapping[int, float]] | None = None,
-                axes: Sequence[Axes] | None = None) -> Figure:
+                axes: Sequence[Axes] | None = None, unreached: Sequence[str] = (),
+                trained: tuple[int, int] | None = None) -> Figure:
     """How long a memory each cell learns: held-out accuracy against the distance between the
     two relevant symbols of the temporal-order task (left) and against the delay of the echo
     task (right), one line per cell, with chance marked. ``gaps`` and ``delays`` map a cell's
-    label to {distance: accuracy}; by default both come from data/long_lags.json."""
+    label to {distance: accuracy}; by default both come from data/long_lags.json, where a cell
+    none of whose seeds solved hard (``unreached``) is drawn dashed, and the distances that hard
+    trains on (``trained``) are shaded."""
     if gaps is None or delays is None:
-        recorded_gaps, recorded_delays = _recorded_spans()
-        gaps = recorded_gaps if gaps is None else gaps
+        recorded_gaps, recorded_delays, recorded_unreached, recorded_trained = _recorded_spans()
+        if gaps is None:
+            gaps, unreached, trained = recorded_gaps, recorded_unreached, recorded_trained
         delays = recorded_delays if delays is None else delays
     with plt.rc_context(style()):
         if axes is None:
-            fig, grid = _new(1, 2, figsize=(11, 4.2))
+            fig, grid = _new(1, 2, figsize=(11, 4.8))
             axes = grid[0]
         fig = axes[0].figure
         panels = ((axes[0], gaps, _("steps between the two relevant symbols"), 0.25,
-                   _("temporal order (hard)")),
-                  (axes[1], delays, _("delay of the echo (steps)"), 0.5, _("echo")))
+                   _("temporal order (hard)"), set(unreached)),
+                  (axes[1], delays, _("delay of the echo (steps)"), 0.5, _("echo"), set()))
         colors = {}
-        for ax, curves, xlabel, chance, title in panels:
+        for ax, curves, xlabel, chance, title, dashed in panels:
             for label, points in curves.items():
                 xs = sorted(points)
                 line, = ax.plot(xs, [points[x] for x in xs], marker="o", lw=2, ms=4,
-                                label=_(label), color=colors.get(label))
+                                label=_(label), color=colors.get(label),
+                                ls="--" if label in dashed else "-")
                 colors[label] = line.get_color()  # the same colour for a cell in both panels
             ax.axhline(chance, color=COLORS["faint"], ls=":", lw=1.2, label=_("chance"))
             ax.set_xlabel(xlabel)
             ax.set_ylabel(_("held-out accuracy"))
             ax.set_ylim(0, 1.04)
             ax.set_title(title)
-        axes[0].legend(loc="lower left", fontsize="small")
+        if trained:
+            axes[0].axvspan(*trained, color=COLORS["faint"], alpha=0.15, lw=0,
+                            label=_("distances trained on"))
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize="small",
+                   frameon=False)
     return fig
