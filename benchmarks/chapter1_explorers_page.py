@@ -9,8 +9,12 @@ the previous one's frame: the ρ slider moved step by step (ArrowRight / ArrowLe
 right after the page opened, while most positions are still computed on demand ("computed":
 about 8 million multiply-adds each), and again once the page has computed every position while
 idle ("cached"); and numbers typed into the memory explorer one character at a time. The page
-times each event itself (window.gatelabFrames, as gates.js): from the event's timestamp to the
-task right after the frame that shows it is painted, the event's own work, and the frame's start.
+times each event itself (ui.js ``timeFrame``, the same for the three explorers; samples in
+window.gatelabFrames, one performance.measure("gatelab-frame") each): from the event's timeStamp
+(performance.mark("gatelab-input")) to the first task after the rendering of the frame that shows
+the change (requestAnimationFrame, whose callback posts a MessageChannel message that runs once the
+frame is painted: no setTimeout, no timer clamping); also the event's own work and the frame's
+start. The benchmark waits for a sample before the next key; that wait is in no sample.
 Prints p50 / p95 / max per explorer and "p95 = N ms" last (the largest p95 of the frames once
 the positions are computed). A frame waits for the display's next refresh (16.7 ms apart at
 60 Hz), so the frame figure includes up to one refresh interval of waiting however fast the work.

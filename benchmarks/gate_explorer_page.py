@@ -6,10 +6,16 @@ For the chapters' trained temporal-order LSTM and GRU (``GateWidget.example``), 
 kernel-free page (``page_html`` + ``page_scripts``), opens it from file:// with every other
 request blocked, and sends ``--events`` real input events through the keyboard: a value slider
 moved step by step (ArrowRight / ArrowLeft, one ``input`` event each) and every gate's select
-stepped through learned → open → shut → value. The page times each event itself (gates.js,
-``window.gatelabFrames``): from the event's timestamp to the task right after the frame that
-shows it is painted (requestAnimationFrame, then a message), and the event's own work
-(computing cells.js and updating the SVG and the equations). Each event waits for the previous
+stepped through learned → open → shut → value. The page times each event itself (ui.js
+``timeFrame``, the same for the three explorers; samples in ``window.gatelabFrames``, one
+``performance.measure("gatelab-frame")`` each): from the event's ``timeStamp`` (marked
+``performance.mark("gatelab-input")``) to the first task after the rendering of the frame that
+shows the change: the handler updates the DOM, asks ``requestAnimationFrame``, and its callback
+posts a MessageChannel message, which runs once that frame is painted (a message, not a
+``setTimeout``: no timer clamping is added). Also per sample: the event's own work (computing
+cells.js and updating the SVG and the equations) and when the frame began (the
+requestAnimationFrame timestamp). The benchmark only waits for a sample before the next key; its
+waiting is not inside any sample. Each event waits for the previous
 one's frame. It prints p50 / p95 / max per explorer and "p95 = N ms" last (the largest p95 of
 the frames). A frame waits for the display's next refresh (16.7 ms apart at 60 Hz), so the
 frame figure includes up to one refresh interval of waiting however fast the work is; the
