@@ -389,7 +389,7 @@ def test_frame_latency(open_page, vanishing, sequence):
     for key in ["ArrowRight"] * 60 + ["ArrowLeft"] * 60:
         page.keyboard.press(key)
         page.wait_for_timeout(20)
-    page.wait_for_function("window.gatelabFrames.length >= 120")
+    page.wait_for_function("(window.gatelabFrames || []).length >= 120")
     cached = report(page, "vanishing", "cached")
 
     page = open_page(sequence).page
@@ -404,3 +404,57 @@ def test_frame_latency(open_page, vanishing, sequence):
         assert work <= 16 and painted <= 33, (name, work, painted)
     if computed:
         assert computed[0] <= 33, computed  # computing a position: about 8 million multiply-adds
+
+
+# --- reset and text size, as in the gate explorer ------------------------------------------------
+
+#: the explorer's font size, its first SVG label's, its height
+SIZE_JS = """(root) => ({ font: parseFloat(getComputedStyle(root).fontSize),
+    tick: parseFloat(root.querySelector('svg text').getAttribute('font-size')),
+    height: root.getBoundingClientRect().height })"""
+
+
+def check_text_size(page, root: str, label: str) -> None:
+    """The text-size control at 150 % makes the text 1.5x and the figures' text and height grow."""
+    explorer = page.locator(root)
+    before = explorer.evaluate(SIZE_JS)
+    page.get_by_label(label, exact=True).select_option("150")
+    page.wait_for_timeout(100)
+    after = explorer.evaluate(SIZE_JS)
+    assert after["font"] == pytest.approx(1.5 * before["font"], rel=0.01)
+    assert after["tick"] > 1.3 * before["tick"] and after["height"] > 1.3 * before["height"]
+
+
+def test_vanishing_reset_and_text_size(open_page, vanishing):
+    page = open_page(vanishing).page
+    labels = vanishing.labels
+    slider = page.get_by_role("slider", name=labels["radius"])
+    slider.focus()
+    for _ in range(15):
+        page.keyboard.press("ArrowRight")
+    page.get_by_role("checkbox", name=labels["clip"]).check()
+    model = "document.querySelector('.gatelab-explorer-host').gatelabModel"
+    assert page.evaluate(f"[{model}.get('radius'), {model}.get('clip')]") == [1.15, True]
+    page.get_by_role("button", name=labels["reset"]).click()
+    assert slider.input_value() == "1"
+    assert not page.get_by_role("checkbox", name=labels["clip"]).is_checked()
+    assert page.evaluate(f"[{model}.get('radius'), {model}.get('clip')]") == [1, False]
+    assert page.locator(".gatelab-caption").first.inner_text() == "spectral radius ρ = 1.00"
+    check_text_size(page, ".gatelab-vanishing", labels["size"])
+    check_layout(page, "vanishing_150pct_1366_en.png")
+
+
+def test_sequence_reset_and_text_size(open_page, sequence):
+    page = open_page(sequence).page
+    labels, first = sequence.labels, sequence.presets[0][1]
+    box = page.get_by_role("textbox", name=labels["input"])
+    box.fill("1 x")
+    box.press("Enter")
+    assert page.locator(".gatelab-error").inner_text()  # says what to fix, keeps the text
+    page.get_by_role("button", name=labels["reset"]).click()
+    assert box.input_value() == first and not page.locator(".gatelab-error").inner_text()
+    model = "document.querySelector('.gatelab-explorer-host').gatelabModel"
+    assert page.evaluate(f"{model}.get('text')") == first
+    assert page.evaluate(f"{SEQUENCE}.gatelab.shown().x.length") == len(first.split())
+    check_text_size(page, ".gatelab-sequence", labels["size"])
+    check_layout(page, "sequence_150pct_1366_en.png")

@@ -270,3 +270,26 @@ def test_translated_text_drawn_with_the_embedded_face(browser, tmp_path, lang):
         assert page.evaluate("document.documentElement.scrollWidth") <= width
         page.screenshot(path=shots / f"{lang}_{width}x{height}.png", full_page=True)
         opened.close()
+
+
+def test_state_axis_only_grows_until_reset(open_page):
+    """The c[t] panel's range moves in round steps and never shrinks while a slider is moved
+    (no jumping back and forth between ±1 and ±2); reset gives back the learned run's range."""
+    name = "temporal-order"
+    page = open_page(name).page
+    labels = GateWidget.example(name).labels
+    top = f"() => Math.max(...[...{ROOT_JS}.querySelectorAll('svg.gl-c text')]" \
+          ".map(t => parseFloat(t.textContent.replace('−', '-'))).filter(Number.isFinite))"
+    learned = page.evaluate(top)
+    page.get_by_label(labels["gates"]["f"], exact=True).select_option("value")
+    slider = page.get_by_label(labels["value_of"].format(gate=labels["gates"]["f"]), exact=True)
+    slider.focus()
+    seen = []
+    for key in ["ArrowLeft"] * 10 + ["ArrowRight"] * 20 + ["ArrowLeft"] * 20:
+        page.keyboard.press(key)
+        seen.append(page.evaluate(top))
+    assert seen == sorted(seen), seen  # only grows
+    assert set(seen) <= {1, 2, 5, 10, 20, 50}, set(seen)  # round steps
+    assert max(seen) > learned  # an open forget gate lets c[t] grow past the learned range
+    page.get_by_role("button", name=labels["reset"]).click()
+    assert page.evaluate(top) == learned
