@@ -29,6 +29,7 @@ from explorer_browser import CHROMIUM, CHROMIUM_ARGS, lab_page
 from gatelab import cells
 from gatelab.explorer import GateWidget
 from gatelab.widgets import load_example
+from test_jupyterlab import LAB_SETTINGS
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +37,7 @@ JUPYTER = Path(sys.executable).with_name("jupyter")
 SCREENSHOT = Path(__file__).resolve().parents[1] / "build" / "screenshots" / \
     "explorer_jupyterlab_temporal-order.png"
 TIMEOUT_S = 180
-SETTINGS = {
-    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
-    "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
-                                                     "checkForUpdates": False},
-}
+SETTINGS = LAB_SETTINGS  # no autosave, every cell in the page, no news
 CELLS = ["from gatelab.explorer import GateWidget\nw = GateWidget.example('temporal-order')",
          "w", "print('force:', w.force)"]
 ROOT_JS = "document.querySelector('.gatelab-gates')"
