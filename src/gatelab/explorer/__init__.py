@@ -6,9 +6,12 @@ learned, forced open (1), shut (0) or set to a value: the JavaScript twin of
 :func:`export` turns a ``torch.nn`` layer and its input into the plain numbers ``cells.js`` takes;
 :func:`source` is that module's text.
 
-``plot.js`` holds the SVG plotting helpers the explorers share; ``gates.js`` is the gate
-explorer (:class:`GateWidget`, an anywidget, for JupyterLab); ``host.js`` runs the same explorers
-in a plain HTML page with no kernel. :func:`module` assembles one explorer's ES module,
+``plot.js`` holds the SVG plotting helpers the explorers share, ``ui.js`` their page furniture
+(theme colours, reset and text-size controls, live region, keys kept from JupyterLab's shortcuts,
+redraw when a web font arrives, frame timing); ``gates.js`` is the gate explorer
+(:class:`GateWidget`), ``vanishing.js`` and ``sequence.js`` Chapter 1's (all anywidgets, with
+:class:`~gatelab.explorer.page.PageExplorer` for their page state); ``host.js`` runs the same
+explorers in a plain HTML page with no kernel. :func:`module` assembles one explorer's ES module,
 :func:`page_state`, :func:`page_html` and :func:`page_scripts` put explorers in a page (the
 scheme is described in :mod:`gatelab.explorer.page`).
 """
