@@ -107,8 +107,7 @@ def _first(history: train.CurriculumHistory, level: str) -> int | None:
 
 def gap_accuracy(model: torch.nn.Module, gap: int, seed: int) -> float:
     """Held-out accuracy on hard sequences whose relevant symbols are ``gap`` steps apart."""
-    task = tasks.TemporalOrder("hard", seed=1000 + seed, test_size=GAP_TEST_SIZE, gap=gap)
-    return train.accuracy(model, task)
+    return train.gap_accuracy(model, (gap,), seed=1000 + seed, test_size=GAP_TEST_SIZE)[gap]
 
 
 def _rounded(seconds: float | None) -> float | None:

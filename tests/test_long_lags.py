@@ -100,6 +100,16 @@ def test_gap_fixes_the_distance_between_the_relevant_symbols(gap):
     assert 100 <= x.shape[1] <= 110
 
 
+def test_gap_accuracy_of_the_hard_lstm_as_recorded(recorded):
+    """The shipped hard LSTM is long_lags.json's LSTM seed 0 (same run): same gap accuracies."""
+    model, _task = checkpoints.temporal_order("LSTM", level="hard")
+    measured = train.gap_accuracy(model, (10, 40, 78), seed=1000)
+    run = recorded["curriculum"]["cells"]["LSTM"]["runs"][0]
+    assert {str(g): round(a, 4) for g, a in measured.items()} == {
+        g: run["gap_accuracy"][g] for g in ("10", "40", "78")}
+    assert measured[40] > 0.95 > measured[10]  # the distances it trained on, not shorter ones
+
+
 def test_gap_out_of_range_says_what_fits():
     with pytest.raises(ValueError, match="1 to 78"):
         tasks.TemporalOrder("hard", gap=79)

@@ -334,6 +334,16 @@ def holding_gates(model: nn.Module, task: tasks.TemporalOrder, unit: int) -> dic
             for first, gates in sums.items()}
 
 
+def gap_accuracy(model: nn.Module, gaps: tuple[int, ...] = (5, 10, 20, 30, 40, 50, 60, 70, 78),
+                 seed: int = 1000, test_size: int = 256, level: str = "hard") -> dict[int, float]:
+    """A trained temporal-order classifier's held-out accuracy on sequences of ``level`` whose
+    two relevant symbols are exactly ``gap`` steps apart, for each gap: how far apart it can
+    still tell them (hard trains on distances 30-50)."""
+    return {gap: accuracy(model, tasks.TemporalOrder(level, seed=seed, test_size=test_size,
+                                                     gap=gap))
+            for gap in gaps}
+
+
 # --- echo: the carried state and the BPTT chunk ---------------------------------------------
 
 
