@@ -142,22 +142,27 @@ _LINES = ("h => [...h.querySelectorAll('polyline, path')]"
 
 
 def _explorer_responds(page) -> None:
-    """Every explorer is drawn in the page (no kernel); changing the first one's first slider or
-    choice redraws its lines, computed in the page."""
+    """Every explorer is drawn in the page (no kernel); shutting the first one's first gate (or
+    moving its first slider, or choosing another example) redraws its lines, computed in the
+    page."""
     hosts = page.locator(".gatelab-explorer-host")
     assert hosts.count() >= 1
     page.wait_for_function("[...document.querySelectorAll('.gatelab-explorer-host')]"
                            ".every(h => h.querySelector('polyline'))")
     host = hosts.first
     before = host.evaluate(_LINES)
-    if host.locator('input[type="range"]').count():
-        host.locator('input[type="range"]').first.focus()
+    gates = host.locator("select:has(option[value='shut'])")
+    sliders = host.locator('input[type="range"]:visible')
+    if gates.count():  # a gate explorer: shut the first gate
+        gates.first.select_option("shut")
+    elif sliders.count():  # the vanishing explorer: move the first slider to its end
+        sliders.first.focus()
         page.keyboard.press("End")
-    else:
+    else:  # the sequence explorer: another example
         choice = host.locator("select").first
-        values = choice.evaluate("s => [...s.options].map(o => o.value)")
         current = choice.evaluate("s => s.value")
-        choice.select_option([v for v in values if v != current][-1])
+        choice.select_option([v for v in choice.evaluate("s => [...s.options].map(o => o.value)")
+                              if v != current][-1])
     page.wait_for_function(f"([h, before]) => ({_LINES})(h) !== before",
                            arg=[host.element_handle(), before], timeout=5000)
 
