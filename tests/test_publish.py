@@ -145,6 +145,14 @@ def test_editions_run_in_parallel_and_are_reused_until_an_input_changes(tmp_path
         "01_a": True, "02_b": False}
     (root / "data" / "model.json").write_text("{}", encoding="utf-8")
     assert not any(e.reused for e in notebooks.execute_all(("en",)))
+    # a cell that fails names its edition and the kernel's log
+    (root / "notebooks" / "en" / "02_b.md").write_text(
+        "# 02_b\n\n```{code-cell} ipython3\n1 / 0\n```\n", encoding="utf-8")
+    with pytest.raises(RuntimeError, match=r"(?s)en/02_b failed \(its kernel's messages are in .*"
+                                           r"02_b\.log\).*ZeroDivisionError"):
+        notebooks.execute_all(("en",))
+    (root / "notebooks" / "en" / "02_b.md").write_text("# 02_b\n", encoding="utf-8")
+    notebooks.execute_all(("en",))
     # the builder's own files do not make a kernel's results change
     (root / "src" / "gatelab" / "publish").mkdir()
     (root / "src" / "gatelab" / "publish" / "site.py").write_text("", encoding="utf-8")

@@ -168,6 +168,11 @@ def execute_all(langs: tuple[str, ...] | None = None, timeout: int = 600,
                                 f"{lang}/{chapter}")] = (lang, chapter, target)
         for future in as_completed(running):
             lang, chapter, target = running[future]
-            done.append(Execution(lang, chapter, target, future.result(), False))
+            try:
+                seconds = future.result()
+            except Exception as error:
+                raise RuntimeError(f"{lang}/{chapter} failed (its kernel's messages are in "
+                                   f"{target.with_suffix('.log')}): {error}") from error
+            done.append(Execution(lang, chapter, target, seconds, False))
             print(done[-1].message(), flush=True)
     return done
