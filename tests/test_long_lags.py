@@ -270,3 +270,59 @@ def test_memory_span_figure(recorded):
     assert list(xs) == sorted(int(g) for g in _script("long_lags").GAPS)
     live = plots.memory_span(gaps={"LSTM": {10: 1.0, 40: 0.5}}, delays={"LSTM": {2: 1.0}})
     assert [line.get_label() for line in live.axes[0].get_lines()][0] == "LSTM"
+
+
+# --- what Chapter 4 says of the hard-task LSTM, and its other figures ------------------------
+
+
+def test_the_hard_lstm_holds_its_symbol_as_chapter_4_says():
+    """Section 6 and practice 6: forcing the gates of the shipped hard LSTM on its held-out
+    X-first sequence (every unit, as the explorer forces them)."""
+    from gatelab import cells
+
+    classifier, hard = checkpoints.temporal_order("LSTM", level="hard")
+    unit, _separation = train.memory_unit(classifier, hard)
+    x = hard.held_out_example(first="X")
+    t_x = hard.decode(x).index("X")
+
+    def c(force):
+        with torch.no_grad():
+            return cells.run(classifier.rnn, x, force=force or None).c[:, unit]
+
+    learned = c({})
+    assert learned[t_x + 10:].abs().min() > 1.0  # holds well away from 0 after the X
+    means = train.holding_gates(classifier, hard, unit)
+    assert all(0.6 < means[s]["f"] < 0.9 for s in "XY")  # well below 1: not a carousel
+    assert all(means[s]["i"] > 0.7 for s in "XY")  # writing all the while
+    assert means["X"]["g"] > 0 > means["Y"]["g"]  # the candidate has the symbol's sign
+    assert c({"o": 0.0})[-1].abs() < 0.3  # h = 0: the candidate loses the memory, c fades
+    assert c({"f": 0.0})[t_x + 2:].abs().max() < 0.6  # gone within a step
+    assert c({"f": 1.0})[-1].abs() > 10 * learned.abs().max()  # every step adds to it
+    assert c({"i": 0.0}).abs().max() == 0  # nothing is ever written
+    with torch.no_grad():  # ... and the answer no longer depends on the sequence
+        answers = {int(classifier.head(cells.run(classifier.rnn, hard.held_out_example(first),
+                                                 force={"i": 0.0}).h[-1]).argmax())
+                   for first in "XY"}
+    assert len(answers) == 1
+
+
+def test_chapter_4_tables_and_figures_in_the_edition_language():
+    import gatelab
+    from gatelab import i18n
+
+    gatelab.use("bn")
+    table = report.gap_accuracy({5: 0.5, 40: 1.0})
+    assert table.headers[0] == i18n.gettext("steps between the two relevant symbols", lang="bn")
+    chunks = report.echo_chunk_lengths()
+    recorded = checkpoints.long_lags()["echo_state"]
+    assert [row[0] for row in chunks.rows] == recorded["training"]["chunk_lengths"]
+    assert len(chunks.headers) == 1 + len(recorded["chunk_lengths"])
+    assert "one seed" not in report.long_lags("direct").caption  # said in Bengali
+    figure = plots.chunk_errors({"fresh": [0.5, 0.5, 0.0], "carried": [0.0, 0.0, 0.0]}, delay=2)
+    labels = figure.axes[0].get_legend_handles_labels()[1]
+    assert i18n.gettext("state carried in", lang="bn") in labels
+    history = train.CurriculumHistory(steps=[1, 2, 3], accuracy=[0.5, 0.99, 0.3],
+                                      seconds=[0.1, 0.2, 0.3], levels=["easy", "easy", "hard"])
+    figure = plots.curriculum({"curriculum": history})
+    assert figure.axes[0].get_legend_handles_labels()[1][0] == \
+        i18n.gettext("curriculum", lang="bn")

@@ -20,7 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Ellipse, FancyArrowPatch, FancyBboxPatch, Patch
 from matplotlib.path import Path
 from matplotlib.patheffects import withStroke
-from matplotlib.ticker import FuncFormatter, LogLocator
+from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator
 
 from . import cells
 from .fonts import style
@@ -889,4 +889,67 @@ def memory_span(gaps: Mapping[str, Mapping[int, float]] | None = None,
         handles, labels = axes[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncol=3, fontsize="small",
                    frameon=False)
+    return fig
+
+
+#: a shade per curriculum level, lightest first
+LEVEL_SHADES = {"easy": "#f3f3f3", "moderate": "#e2e2e2", "hard": "#cfcfcf"}
+
+
+def curriculum(histories: Mapping[str, object], ax: Axes | None = None) -> Figure:
+    """Held-out accuracy against the training sequences seen, one line per run
+    (:class:`gatelab.train.CurriculumHistory`, labelled by the keys, translated where the
+    catalog has them, e.g. "curriculum", "hard only"); the levels of the first run shaded and
+    named, chance on hard (25 %) and the target marked."""
+    with plt.rc_context(style()):
+        if ax is None:
+            fig, grid = _new(figsize=(9, 4))
+            ax = grid[0, 0]
+        fig = ax.figure
+        first = next(iter(histories.values()))
+        starts = [0, *(seen for seen, before, now in zip(first.sequences[1:], first.levels,
+                                                         first.levels[1:], strict=False)
+                       if now != before)]
+        levels = list(dict.fromkeys(first.levels))
+        ends = [*starts[1:], max(max(h.sequences) for h in histories.values())]
+        for level, start, end in zip(levels, starts, ends, strict=False):
+            ax.axvspan(start, end, color=LEVEL_SHADES.get(level, "#eeeeee"), lw=0)
+            ax.annotate(_(level), xy=(start, 1.0), xycoords=("data", "axes fraction"),
+                        xytext=(4, -4), textcoords="offset points", va="top", fontsize=10,
+                        color="#555555")
+        for label, history in histories.items():
+            ax.plot(history.sequences, history.accuracy, lw=2, marker="o", ms=2.5,
+                    label=_(label) if label else label)
+        ax.axhline(0.25, color=COLORS["faint"], ls=":", lw=1.2, label=_("chance on hard"))
+        ax.axhline(first.target, color="black", ls="--", lw=0.8, label=_("target"))
+        ax.set_xlabel(_("training sequences seen"))
+        ax.set_ylabel(_("held-out accuracy of the level trained"))
+        ax.set_ylim(0, 1.08)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+        ax.legend(loc="center right", fontsize="small")
+    return fig
+
+
+def chunk_errors(errors: Mapping[str, Sequence[float]], delay: int,
+                 ax: Axes | None = None) -> Figure:
+    """An echo tagger's error rate at each position of a chunk (what
+    :func:`gatelab.train.chunk_errors` returns): read from a fresh state and with the state
+    carried in; the first ``delay`` positions, whose bits a fresh state never saw, shaded."""
+    names = {"fresh": _("fresh state at every chunk"), "carried": _("state carried in")}
+    with plt.rc_context(style()):
+        if ax is None:
+            fig, grid = _new(figsize=(8, 3.6))
+            ax = grid[0, 0]
+        fig = ax.figure
+        ax.axvspan(0.5, delay + 0.5, color=COLORS["faint"], alpha=0.15, lw=0,
+                   label=_("the first {delay} positions").format(delay=delay))
+        for mode, values in errors.items():
+            ax.plot(np.arange(1, len(values) + 1), values, lw=2, marker="o", ms=3,
+                    label=names.get(mode, mode))
+        ax.axhline(0.5, color=COLORS["faint"], ls=":", lw=1.2, label=_("guessing"))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(_("position in the chunk"))
+        ax.set_ylabel(_("error rate"))
+        ax.set_ylim(-0.02, 0.6)
+        ax.legend(fontsize="small", loc="upper right")
     return fig

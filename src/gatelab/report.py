@@ -278,8 +278,10 @@ def long_lags(section: str = "curriculum", *names: str) -> Table:
         rows.append([model_label(name), cells[name]["parameters"],
                      _("{reached} of {runs}").format(**summary), summary["median_sequences"],
                      span, summary["median_seconds"]])
-    caption = _("{script}, {runs} seeds each, at most {budget:,} sequences, PyTorch {torch}, "
-                "{threads} thread, {date}").format(
+    caption = (_("{script}, one seed each, at most {budget:,} sequences, PyTorch {torch}, "
+                 "{threads} thread, {date}") if summary["runs"] == 1 else
+               _("{script}, {runs} seeds each, at most {budget:,} sequences, PyTorch {torch}, "
+                 "{threads} thread, {date}")).format(
         script=about["script"], runs=summary["runs"], budget=recorded["training"]["budget"],
         torch=about["torch"], threads=about["threads"], date=about["date"][:10])
     return Table([_("model"), _("parameters"),
@@ -288,3 +290,31 @@ def long_lags(section: str = "curriculum", *names: str) -> Table:
                   _("fewest–most"), _("median seconds")],
                  rows, formats=["", ",d", "", ",.0f", "", ".1f"], caption=caption,
                  missing=_("never"))
+
+
+def gap_accuracy(accuracies: Mapping[int, float]) -> Table:
+    """Held-out accuracy by the distance between the two relevant symbols (what
+    :func:`gatelab.train.gap_accuracy` returns)."""
+    rows = [[gap, value] for gap, value in accuracies.items()]
+    return Table([_("steps between the two relevant symbols"), _("held-out accuracy")], rows,
+                 formats=["d", ".0%"])
+
+
+def echo_chunk_lengths() -> Table:
+    """What ``scripts/long_lags.py`` recorded for the echo task (data/long_lags.json,
+    "echo_state"): held-out accuracy against the length of the BPTT chunk, one column per seed;
+    the training setting is the caption."""
+    from . import checkpoints as shipped
+
+    recorded = shipped.long_lags()["echo_state"]
+    setting, runs = recorded["training"], recorded["chunk_lengths"]
+    rows = [[length, *(run["accuracy"][str(length)] for run in runs)]
+            for length in setting["chunk_lengths"]]
+    about = shipped.long_lags()["provenance"]["echo_state"]
+    caption = _("{script}: {kind} with {hidden} units, delay {delay}, {steps} time steps per "
+                "stream, PyTorch {torch}, {date}").format(
+        script=about["script"], kind=model_label(setting["kind"]), hidden=setting["hidden_size"],
+        delay=setting["delay"], steps=f"{setting['time_steps']:,}", torch=about["torch"],
+        date=about["date"][:10])
+    return Table([_("chunk length"), *(_("seed {seed}").format(seed=run["seed"]) for run in runs)],
+                 rows, formats=["d", *[".0%"] * len(runs)], caption=caption)

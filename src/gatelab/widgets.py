@@ -170,11 +170,16 @@ def load_example(name: str):
     return EXAMPLES[name]()
 
 
+#: run labels the chapters give a progress bar or a curve (translated where they are shown)
+RUN_LABELS = (N_("curriculum"), N_("hard only"))
+
+
 class Progress:
-    """A progress bar for a training run: call it with (step, accuracy) as training goes."""
+    """A progress bar for a training run: call it with (step, accuracy) as training goes.
+    ``label`` is shown in the language in use where the catalog has it (e.g. "hard only")."""
 
     def __init__(self, label: str, total: int):
-        self.bar = W.IntProgress(value=0, min=0, max=total, description=label,
+        self.bar = W.IntProgress(value=0, min=0, max=total, description=_(label) if label else "",
                                  layout=W.Layout(width="420px"))
         self.text = W.Label("")
         display(W.HBox([self.bar, self.text]), metadata=PROGRESS_METADATA)
