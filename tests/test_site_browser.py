@@ -180,3 +180,40 @@ def _originals_open(page) -> None:
                            ".filter(d => !d.open).length")
     assert closed == 0
     page.locator("#toggle-originals").click()
+
+
+#: the largest a chapter page may be: one self-contained file a class downloads on a weak network
+PAGE_LIMIT_BYTES = 600_000
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+@pytest.mark.parametrize("lang", LANGS)
+def test_chapter_page_small_and_readable_on_a_phone(site, browser, lang, chapter):
+    """At most 0.6 MB, and on a 390 px wide phone nothing runs off the right edge (long code in
+    a sentence wraps; display equations and tables scroll inside their own box) and the
+    explorers' text is at least 12 px."""
+    path = site / lang / f"{chapter}.html"
+    assert path.stat().st_size <= PAGE_LIMIT_BYTES, f"{path.name}: {path.stat().st_size:,} bytes"
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(path.as_uri(), wait_until="load")
+        page.evaluate("document.fonts.ready.then(() => true)")
+        beyond = page.evaluate("""() => {
+            const width = document.documentElement.clientWidth, out = [];
+            for (const e of document.querySelectorAll('body *')) {
+                const box = e.getBoundingClientRect();
+                if (box.width === 0 || box.right <= width + 1) continue;
+                let scrolls = false;  // inside a box that scrolls or clips on its own
+                for (let p = e.parentElement; p && !scrolls; p = p.parentElement)
+                    scrolls = /(auto|scroll|hidden)/.test(getComputedStyle(p).overflowX);
+                if (!scrolls) out.push(`${e.tagName.toLowerCase()}.${e.className}`);
+            }
+            return out; }""")
+        assert beyond == [], f"beyond the right edge at 390 px: {beyond[:5]}"
+        smallest = page.evaluate("""() => Math.min(...[...document.querySelectorAll(
+            '.gatelab-explorer-host *')].filter(e => e.checkVisibility() &&
+            [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()))
+            .map(e => parseFloat(getComputedStyle(e).fontSize)), 99)""")
+        assert smallest >= 12, f"explorer text of {smallest} px on a phone"
+    finally:
+        page.close()

@@ -16,17 +16,25 @@ explorers in a plain HTML page with no kernel. :func:`module` assembles one expl
 scheme is described in :mod:`gatelab.explorer.page`).
 """
 
-from .export import export, source
 from .page import MIMETYPE, module, page_html, page_scripts, page_state
 
 __all__ = ["MIMETYPE", "GateWidget", "export", "module", "page_html", "page_scripts",
            "page_state", "source"]
 
+#: what needs torch (export) or anywidget (the widgets), loaded on first use: putting explorers
+#: in a page (gatelab.publish) needs neither
+_LAZY = {"export": ".export", "source": ".export", "GateWidget": ".gates"}
+
 
 def __getattr__(name: str):
-    """GateWidget on first use: it needs anywidget and ipywidgets, the page functions do not."""
-    if name == "GateWidget":
-        from .gates import GateWidget
+    if name in _LAZY:
+        import importlib
 
-        return GateWidget
+        module_ = importlib.import_module(_LAZY[name], __name__)
+        # importing .export binds the submodule to the name "export" here: put the function
+        # (and its neighbours) in its place
+        for lazy, where in _LAZY.items():
+            if where == _LAZY[name]:
+                globals()[lazy] = getattr(module_, lazy)
+        return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -64,7 +64,7 @@ def index_text(lang: str) -> str:
         "jupytext": {"text_representation": first["jupytext"]["text_representation"]},
         # (names the builder's old path until the lead's next `make editions` pass: changing
         # it rewrites the committed index pages)
-        generated.KEY: {"generated": "by `make editions` (src/gatelab/build/index.py) from the "
+        generated.KEY: {"generated": "by `make editions` (src/gatelab/publish/index.py) from the "
                                      "chapters and the catalogs; edit those, never this file"},
     })
     return generated.stamped_text(nb, "md:myst")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -114,13 +115,20 @@ class Execution:
         return f"executed {self.lang}/{self.chapter} in {self.seconds:.1f} s"
 
 
+def say(line: str) -> None:
+    """Print one line in one write: the workers share the terminal, and print() writes the line
+    and its end separately, so two processes' lines could interleave."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def execute_one(md: Path, target: Path, key: str, timeout: int = 600, label: str = "") -> float:
     """Execute the edition ``md`` into ``target`` in a fresh kernel (one torch thread); return
     the seconds it took. Runs in a worker process of :func:`execute_all`."""
     from nbclient import NotebookClient
 
     os.environ.update(KERNEL_ENVIRONMENT)  # the kernel inherits this process's environment
-    print(f"started  {label or md}", flush=True)
+    say(f"started  {label or md}")
     nb = read(md)
     started = time.perf_counter()
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -150,7 +158,7 @@ def execute_all(langs: tuple[str, ...] | None = None, timeout: int = 600,
         stored = stored_execution(target)
         if not force and stored.get("key") == key:
             done.append(Execution(lang, chapter, target, stored.get("seconds", 0.0), True))
-            print(done[-1].message(), flush=True)
+            say(done[-1].message())
         else:
             todo.append((lang, chapter, md, target, key, stored.get("seconds", 0.0)))
     if not todo:
@@ -174,5 +182,5 @@ def execute_all(langs: tuple[str, ...] | None = None, timeout: int = 600,
                 raise RuntimeError(f"{lang}/{chapter} failed (its kernel's messages are in "
                                    f"{target.with_suffix('.log')}): {error}") from error
             done.append(Execution(lang, chapter, target, seconds, False))
-            print(done[-1].message(), flush=True)
+            say(done[-1].message())
     return done
