@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 import gatelab
-from gatelab import cells, i18n, models, plots, report, tasks, train, widgets
+from gatelab import cells, i18n, models, plots, report, tasks, train
 
 # the radii the HTML lesson precomputes, and a few of the live slider's in-between values
 RADII = [round(r, 2) for r in np.arange(0.5, 1.51, 0.1)] + [0.95, 1.05]
@@ -44,29 +44,32 @@ def test_a_fixed_threshold_can_be_given():
     assert result.weight_grad_norm * result.clip_factor == pytest.approx(1.0)
 
 
-def test_the_explorer_says_the_norm_and_whether_it_clipped(experiments):
-    explorer = widgets.VanishingExplorer()
-    explorer._results.update(experiments)  # the same experiments, not computed twice
+def test_the_figure_says_the_norm_and_whether_it_clipped(experiments):
+    """plots.vanishing, the static figure of the explorer's setting (the in-page explorer
+    says the same: tests/test_explorer_chapter1.py)."""
     small, large = experiments[0.5], experiments[1.5]
 
-    _, ax = explorer.figure(radius=0.5, clip=True).axes
+    def figure(radius, clip):
+        return plots.vanishing(experiments[radius], clip)
+
+    _, ax = figure(0.5, True).axes
     assert "not clipped" in ax.get_title() and f"{small.weight_grad_norm:.3g}" in ax.get_title()
     raw, clipped = (line.get_ydata() for line in ax.get_lines())
     np.testing.assert_allclose(clipped, raw)  # the vanishing curve is left alone
     low, high = ax.get_ylim()
     assert low <= raw.min() and raw.max() <= high  # nothing cut off, even at ρ = 0.5
 
-    _, ax = explorer.figure(radius=1.5, clip=True).axes
+    _, ax = figure(1.5, True).axes
     assert "clipped to" in ax.get_title() and f"{large.weight_grad_norm:,.0f}" in ax.get_title()
     raw, clipped = (line.get_ydata() for line in ax.get_lines())
     np.testing.assert_allclose(clipped, raw * large.clip_factor, rtol=1e-6)
     assert ax.get_ylim()[1] >= raw.max()
 
-    _, ax = explorer.figure(radius=1.5, clip=False).axes
+    _, ax = figure(1.5, False).axes
     assert len(ax.get_lines()) == 1 and "clipped" not in ax.get_title()
 
     gatelab.use("hi")  # the titles are in the catalog, so they translate
-    title = explorer.figure(radius=0.5, clip=True).axes[1].get_title()
+    title = figure(0.5, True).axes[1].get_title()
     expected = i18n.gettext("‖∂L/∂W_hh‖ = {raw} ≤ threshold {threshold}: not clipped", lang="hi")
     assert title == expected.format(raw=f"{small.weight_grad_norm:.3g}",
                                     threshold=f"{small.max_norm:.3g}")
