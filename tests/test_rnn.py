@@ -12,7 +12,7 @@ import torch.nn.functional as F
 import gatelab
 from gatelab import cells, i18n, models, plots, report, tasks, train
 
-# the radii the HTML lesson precomputes, and a few of the live slider's in-between values
+# every 0.1 of the slider's range, and two values in between
 RADII = [round(r, 2) for r in np.arange(0.5, 1.51, 0.1)] + [0.95, 1.05]
 
 
