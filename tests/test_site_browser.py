@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from explorer_browser import CHROMIUM, chromium
 from gatelab.publish.catalogs import chapters
 from gatelab.publish.project import Project, find_root
 
@@ -22,9 +23,6 @@ pytestmark = pytest.mark.browser
 PROJECT = Project(find_root(Path(__file__).parent))
 ROOT, NOTEBOOKS = PROJECT.root, PROJECT.notebooks
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 CHAPTERS = tuple(chapters())
 LANGS = ("en", "bn", "hi")
 SCREENSHOTS = ROOT / "build" / "screenshots"
@@ -60,14 +58,7 @@ def site(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (Debian: apt install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    yield from chromium()
 
 
 @dataclass
