@@ -304,6 +304,13 @@ def test_the_hard_lstm_holds_its_symbol_as_chapter_4_says():
                                                  force={"i": 0.0}).h[-1]).argmax())
                    for first in "XY"}
     assert len(answers) == 1
+    # the Y-first sequence: negative before any relevant symbol, and kept there by the Y
+    y_first = hard.held_out_example(first="Y")
+    t_y = hard.decode(y_first).index("Y")
+    with torch.no_grad():
+        c_y = cells.run(classifier.rnn, y_first).c[:, unit]
+    assert c_y[6:t_y].max() < -1.0 and c_y[t_y:].max() < -1.0
+    assert learned[6:t_x].max() < -1.0  # the X-first one too, until the X
 
 
 def test_chapter_4_tables_and_figures_in_the_edition_language():
