@@ -1,0 +1,158 @@
+"""Chapter 5's character language model (gatelab.charlm): the corpus is the chapters' own prose,
+cleaned and split by chapter; the model learns, samples reproducibly and is measured in bits;
+and the akshara check finds each broken rule in Bengali and in Devanagari."""
+
+import math
+import unicodedata
+
+import pytest
+import torch
+
+from gatelab import charlm
+
+
+@pytest.fixture(scope="module")
+def bengali():
+    return charlm.corpus("bn")
+
+
+# --- the corpus -----------------------------------------------------------------------------
+
+
+def test_clean_strips_math_code_html_and_markup():
+    text = ("## A *heading*\n\nThe state $h_t = \\tanh(W x)$ and `nn.LSTM(8, 32)` "
+            "<b>bold</b> [a link](https://x.org) | cell |\n$$\\sum_t L_t$$ end\n- item")
+    assert charlm.clean(text) == "A heading The state and bold a link cell end item"
+    decomposed = "\u0995\u09c7\u09be"  # ক + ে + া: NFC makes it কো (U+09CB)
+    assert charlm.clean(decomposed) == "\u0995\u09cb"
+
+
+@pytest.mark.parametrize("lang", ["en", "bn", "hi"])
+def test_chapter_texts_are_prose_of_every_chapter(lang):
+    texts = charlm.chapter_texts(lang)
+    assert list(texts)[:4] == ["01_rnn", "02_lstm", "03_gru", "04_long_lags"]
+    for name, text in texts.items():
+        assert len(text) > 5000, name
+        assert not any(mark in text for mark in ("```", "$", "<div", "import torch", "+++")), name
+        assert unicodedata.is_normalized("NFC", text)
+    script = {"en": "LATIN", "bn": "BENGALI", "hi": "DEVANAGARI"}[lang]
+    letters = [ch for ch in texts["01_rnn"] if ch.isalpha()]
+    native = sum(unicodedata.name(ch, "").startswith(script) for ch in letters)
+    assert native / len(letters) > 0.8  # the translation, not the English msgid
+
+
+def test_corpus_holds_out_the_last_chapter_and_encodes_unknowns(bengali):
+    assert bengali.held_out_chapter == list(charlm.chapter_texts("bn"))[-1]
+    assert bengali.held_out[:200] not in bengali.train
+    assert bengali.vocab[0] == charlm.UNKNOWN and len(set(bengali.vocab)) == len(bengali.vocab)
+    piece = bengali.train[1000:1300]
+    assert bengali.decode(bengali.encode(piece)) == piece
+    assert bengali.decode(bengali.encode("ক\u4e2dখ")) == "ক" + charlm.UNKNOWN + "খ"  # 中: unseen
+    with pytest.raises(ValueError, match="01_rnn"):
+        charlm.corpus("bn", held_out="09_nothing")
+
+
+@pytest.mark.parametrize("lang", ["bn", "hi"])
+def test_the_course_text_is_well_formed(lang):
+    data = charlm.corpus(lang)
+    check = charlm.aksharas(data.train + data.held_out)
+    assert check.syllables > 20000
+    assert check.share > 0.999, check.errors[:10]
+
+
+# --- the model ------------------------------------------------------------------------------
+
+
+def test_charlm_kinds_and_shapes():
+    for kind in ("RNN", "GRU", "LSTM"):
+        model = charlm.CharLM(20, hidden_size=8, embedding_size=4, kind=kind)
+        scores, state = model(torch.zeros(7, 3, dtype=torch.long))
+        assert scores.shape == (7, 3, 20)
+    with pytest.raises(ValueError, match="RNN, GRU, LSTM"):
+        charlm.CharLM(20, kind="Transformer")
+
+
+def test_bits_per_char_of_a_model_that_knows_nothing_is_log2_of_the_vocabulary():
+    model = charlm.CharLM(50, hidden_size=8, embedding_size=4)
+    with torch.no_grad():
+        model.head.weight.zero_()
+        model.head.bias.zero_()  # every score 0: a uniform guess over 50 symbols
+    assert charlm.bits_per_char(model, torch.randint(0, 50, (300,))) == pytest.approx(math.log2(50))
+
+
+def test_training_lowers_held_out_bits_and_samples_are_reproducible(bengali):
+    torch.manual_seed(0)
+    model = charlm.CharLM(len(bengali.vocab), hidden_size=64, embedding_size=16)
+    history = charlm.fit(model, bengali, seconds=None, steps=120, batch_size=16, chunk_length=32,
+                         evaluate_every=60, held_out_chars=1500)
+    assert history.steps == [0, 60, 120]
+    assert history.held_out_bits[0] > math.log2(len(bengali.vocab)) - 0.5
+    assert history.final < 4.0  # a uniform guess is log2(127) = 7 bits
+    one = charlm.sample(model, bengali, "এই ", 80, 1.0, torch.Generator().manual_seed(3))
+    two = charlm.sample(model, bengali, "এই ", 80, 1.0, torch.Generator().manual_seed(3))
+    other = charlm.sample(model, bengali, "এই ", 80, 1.0, torch.Generator().manual_seed(4))
+    assert one == two and one != other and len(one) == 80
+    cold = charlm.sample(model, bengali, "এই ", 80, 0.05, torch.Generator().manual_seed(3))
+    assert len(set(cold)) < len(set(charlm.sample(model, bengali, "এই ", 80, 3.0,
+                                                    torch.Generator().manual_seed(3))))
+    with pytest.raises(ValueError, match="above 0"):
+        charlm.sample(model, bengali, "এই ", 5, 0.0)
+
+
+# --- aksharas -------------------------------------------------------------------------------
+
+GOOD = [
+    "আমি বাংলায় গান গাই",      # য় = য + nukta after NFC; ি and া after consonants
+    "ক্ষমা করো",                 # a conjunct: consonant, virama, consonant
+    "চাঁদ দুঃখ রং",               # chandrabindu and visarga after a vowel sign, anusvara after a consonant
+    "বড়ো অ্যাপ",                  # consonant + nukta + vowel sign; অ্যা, the /æ/ spelling
+    "हिन्दी में लिखना",             # Devanagari: vowel signs, a conjunct, anusvara after a vowel sign
+    "ज़िंदगी दुःख चाँद",             # nukta then vowel sign then anusvara; visarga; chandrabindu
+    "क्षत्रिय क़लम",
+]
+
+
+@pytest.mark.parametrize("text", GOOD)
+def test_well_formed_words_pass(text):
+    check = charlm.aksharas(text)
+    assert check.errors == [] and check.share == 1.0 and check.syllables > 2
+
+
+# (text, the rule it breaks), one Bengali and one Devanagari string for each case
+BAD = [
+    ("া আম", "vowel sign without consonant"),       # rule 1: at a word's start
+    ("ाम", "vowel sign without consonant"),
+    ("আি", "vowel sign without consonant"),         # rule 1: after an independent vowel
+    ("अि", "vowel sign without consonant"),
+    ("কि", "vowel sign without consonant"),         # rule 1: a Devanagari sign after a Bengali letter
+    ("কাি", "two vowel signs"),                     # rule 2
+    ("कीे", "two vowel signs"),
+    ("্ক", "virama at word start"),                 # rule 3
+    ("्क", "virama at word start"),
+    ("কা্", "virama without consonant"),            # rule 3: after a vowel sign
+    ("की्", "virama without consonant"),
+    ("ই্য", "virama without consonant"),            # only অ্ is allowed, not ই্
+    ("কা়", "nukta without consonant"),             # rule 4
+    ("अ़", "nukta without consonant"),
+    ("ং", "sign without letter"),                   # rule 5: at a word's start
+    ("ंक", "sign without letter"),
+    ("ক্ং", "sign without letter"),                 # rule 5: after a virama
+    ("क्ँ", "sign without letter"),
+]
+
+
+@pytest.mark.parametrize("text,rule", BAD)
+def test_each_broken_rule_is_found(text, rule):
+    check = charlm.aksharas(text)
+    assert [r for r, _syllable in check.errors] == [rule]
+    assert check.counts == {rule: 1}
+    assert rule in charlm.RULES
+
+
+def test_share_counts_syllables():
+    check = charlm.aksharas("আমি ্ক")  # আ, মি and the orphan virama joined to ক
+    assert (check.syllables, check.well_formed) == (3, 2)
+    assert check.share == pytest.approx(2 / 3)
+    assert check.errors == [("virama at word start", "্ক")]
+    latin = charlm.aksharas("no Indic letters here")
+    assert (latin.syllables, latin.share) == (0, 1.0)
