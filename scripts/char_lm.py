@@ -3,11 +3,12 @@ character and the share of well-formed syllables (aksharas) in samples before an
 training, for the model a chapter can train live; then RNN vs GRU vs LSTM at about the same
 number of parameters. Results and their provenance go to data/char_lm.json (Chapter 5).
 
-    python scripts/char_lm.py [--seeds 3] [--steps 350] [--langs en bn hi] [SECTION ...]
+    python scripts/char_lm.py [--seeds 3] [--steps 350] [--langs en bn hi] [--suffix S] [SECTION ...]
 
 Sections (default: both): "live" (the LSTM a chapter trains in its time budget) and "cells"
 (RNN, GRU and LSTM with about as many parameters as that LSTM, the same steps). A section that
-is run replaces its old results; the others are kept.
+is run replaces its old results; the others are kept. ``--suffix _700`` stores a section as
+"live_700" instead, beside the default one (another budget of steps, say).
 
 Every run uses one thread and starts from its seed; training runs a fixed number of steps, so
 what a run sees does not depend on the computer's speed, but the seconds do (and on the load).
@@ -97,8 +98,8 @@ def summary(runs: list[dict], sample: bool) -> dict:
     return out
 
 
-def section(name: str, langs, seeds: int, steps: int, results: dict) -> None:
-    results[name] = {"training": {**TRAINING, "steps": steps}, "sampling": SAMPLING, "langs": {}}
+def section(name: str, langs, seeds: int, steps: int, results: dict, key: str) -> None:
+    results[key] = {"training": {**TRAINING, "steps": steps}, "sampling": SAMPLING, "langs": {}}
     for lang in langs:
         data = charlm.corpus(lang)
         corpus = {"train_chars": len(data.train), "held_out_chars": len(data.held_out),
@@ -116,9 +117,9 @@ def section(name: str, langs, seeds: int, steps: int, results: dict) -> None:
             parameters = charlm.parameters(charlm.CharLM(len(data.vocab), **options))
             entry["cells"][label] = {"options": options, "parameters": parameters,
                                      "summary": summary(runs, name == "live"), "runs": runs}
-            print(f"{name} | {lang} | {label} ({parameters} parameters): "
+            print(f"{key} | {lang} | {label} ({parameters} parameters): "
                   f"{entry['cells'][label]['summary']}", flush=True)
-            results[name]["langs"][lang] = entry
+            results[key]["langs"][lang] = entry
             save(results)
 
 
@@ -155,6 +156,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0 … N-1 per cell (at least 3)")
     parser.add_argument("--steps", type=int, default=350, help="BPTT chunks of training")
     parser.add_argument("--langs", nargs="+", default=["en", "bn", "hi"])
+    parser.add_argument("--suffix", default="", help="store each section as SECTION + SUFFIX")
     args = parser.parse_args(argv)
     if unknown := set(args.sections) - set(SECTIONS):
         parser.error(f"unknown section {sorted(unknown)}; choose from {list(SECTIONS)}")
@@ -165,9 +167,10 @@ def main(argv: list[str]) -> None:
     results.setdefault("provenance", {})
     for name in args.sections or list(SECTIONS):
         started = time.perf_counter()
-        results["provenance"][name] = provenance(argv)
-        section(name, args.langs, args.seeds, args.steps, results)
-        results["provenance"][name]["seconds"] = round(time.perf_counter() - started, 1)
+        key = name + args.suffix
+        results["provenance"][key] = provenance(argv)
+        section(name, args.langs, args.seeds, args.steps, results, key)
+        results["provenance"][key]["seconds"] = round(time.perf_counter() - started, 1)
         save(results)
 
 
