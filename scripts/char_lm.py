@@ -54,9 +54,10 @@ def same_size(kind: str, vocab: int) -> int:
 
 
 def samples(model, data, seed: int) -> dict:
-    """One sample per temperature, prompted by the held-out chapter's first characters, and
-    the share of well-formed syllables in each."""
-    prompt = data.held_out[: SAMPLING["prompt_chars"]]
+    """One sample per temperature, prompted by the held-out chapter's first words (at most
+    ``prompt_chars``, ending with a space, so that the sample starts a word of its own and is
+    checked alone), and the share of well-formed syllables in each."""
+    prompt = data.held_out[: SAMPLING["prompt_chars"]].rsplit(" ", 1)[0] + " "
     out = {}
     for t in SAMPLING["temperatures"]:
         text = charlm.sample(model, data, prompt, SAMPLING["length"], t,
