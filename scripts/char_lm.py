@@ -18,11 +18,8 @@ Run it niced on a shared machine: `nice -n 19`.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,6 +27,7 @@ from pathlib import Path
 import torch
 
 from gatelab import charlm
+from gatelab.provenance import NOTE, record
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "data" / "char_lm.json"
@@ -125,23 +123,9 @@ def section(name: str, langs, seeds: int, steps: int, results: dict, key: str) -
 
 
 def provenance(argv: list[str]) -> dict:
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
-    return {"script": "scripts/char_lm.py",
-            "command": " ".join(["python scripts/char_lm.py", *argv]),
-            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "git_commit": git("rev-parse", "HEAD"),
-            # changes to the files this run depends on (others may be editing the rest)
-            "uncommitted_changes": bool(git("status", "--porcelain", "--", *DEPENDS_ON)),
-            "torch": torch.__version__, "python": platform.python_version(), "cpu": cpu,
-            "threads": torch.get_num_threads(),
-            "note": "fixed steps: what a run sees does not depend on the computer's speed, but a "
-                    "run is not bit-reproducible across CPUs and thread counts; seconds depend on "
-                    "the machine and its load (this run: niced, on a machine shared with other work)"}
+    return record("scripts/char_lm.py", " ".join(["python scripts/char_lm.py", *argv]), ROOT,
+                  depends_on=DEPENDS_ON,  # others may be editing the rest
+                  note=NOTE + " (this run: niced, on a machine shared with other work)")
 
 
 def save(results: dict) -> None:

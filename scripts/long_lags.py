@@ -19,11 +19,8 @@ depend on the machine and on its load. Run it niced on a shared machine: `nice -
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -31,6 +28,7 @@ from pathlib import Path
 import torch
 
 from gatelab import models, tasks, train
+from gatelab.provenance import NOTE, record
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "data" / "long_lags.json"
@@ -203,23 +201,9 @@ def section_echo_state(seeds: int, results: dict) -> dict:
 
 
 def provenance(argv: list[str]) -> dict:
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
-    return {"script": "scripts/long_lags.py",
-            "command": " ".join(["python scripts/long_lags.py", *argv]),
-            "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "git_commit": git("rev-parse", "HEAD"),
-            # changes to the files this run depends on (others may be editing the rest)
-            "uncommitted_changes": bool(git("status", "--porcelain", "--", *DEPENDS_ON)),
-            "torch": torch.__version__, "python": platform.python_version(), "cpu": cpu,
-            "threads": torch.get_num_threads(),
-            "note": "sequences seen do not depend on the computer's speed, but a run is not "
-                    "bit-reproducible across CPUs and thread counts; seconds depend on the "
-                    "machine and its load (this run: niced, on a machine shared with other work)"}
+    return record("scripts/long_lags.py", " ".join(["python scripts/long_lags.py", *argv]), ROOT,
+                  depends_on=DEPENDS_ON,  # others may be editing the rest
+                  note=NOTE + " (this run: niced, on a machine shared with other work)")
 
 
 def save(results: dict) -> None:

@@ -13,17 +13,15 @@ depend on the machine and on whatever else it was doing; they are recorded, not 
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
-import platform
 import statistics
-import subprocess
 import time
 from pathlib import Path
 
 import torch
 
 from gatelab import models, tasks, train
+from gatelab.provenance import record
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "data" / "races.json"
@@ -93,20 +91,8 @@ def summary(runs: list[dict]) -> dict:
 
 
 def provenance(seeds: int) -> dict:
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-
-    cpu = next((line.split(":", 1)[1].strip() for line in
-                Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-               platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
-    return {"script": "scripts/race_seeds.py", "command": f"python scripts/race_seeds.py --seeds {seeds}",
-            "date": datetime.date.today().isoformat(), "git_commit": git("rev-parse", "HEAD"),
-            "uncommitted_changes": bool(git("status", "--porcelain", "--untracked-files=no")),
-            "torch": torch.__version__, "python": platform.python_version(), "cpu": cpu,
-            "threads": torch.get_num_threads(), "target_accuracy": TARGET,
-            "note": "steps to the target do not depend on the computer's speed, but a run is not "
-                    "bit-reproducible across CPUs and thread counts; seconds depend on the machine "
-                    "and its load"}
+    return record("scripts/race_seeds.py", f"python scripts/race_seeds.py --seeds {seeds}", ROOT,
+                  date_only=True, target_accuracy=TARGET)
 
 
 def main() -> None:

@@ -152,3 +152,19 @@ def test_holding_gates_averages_between_the_symbols():
             manual["X" if int(y[b]) < 2 else "Y"].append(z[b, t1 + 1 : t2].mean().item())
     for first in "XY":
         assert gates[first]["z"] == pytest.approx(statistics.fmean(manual[first]), abs=1e-6)
+
+
+def test_provenance_record_names_code_machine_and_torch():
+    """gatelab.provenance.record: what the scripts write beside their results."""
+    import datetime
+
+    from gatelab import provenance
+
+    here = provenance.record("scripts/x.py", "python scripts/x.py", ROOT,
+                             depends_on=("scripts/race_seeds.py",), target_accuracy=0.95)
+    assert here["git_commit"] and len(here["git_commit"]) == 40
+    assert here["threads"] == torch.get_num_threads() and here["torch"] == torch.__version__
+    assert here["target_accuracy"] == 0.95 and here["note"] == provenance.NOTE
+    assert datetime.datetime.fromisoformat(here["date"]).tzinfo is not None  # UTC, to the second
+    day = provenance.record("scripts/x.py", "python scripts/x.py", ROOT, date_only=True)["date"]
+    assert datetime.date.fromisoformat(day)
