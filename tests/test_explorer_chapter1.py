@@ -348,62 +348,36 @@ def test_anywidget_module_renders(browser, widget_class):
 # --- frame latency -------------------------------------------------------------------------------
 
 
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+def test_every_event_is_timed_to_its_painted_frame(open_page, vanishing, sequence):
+    """Each input event leaves one sample in window.gatelabFrames (ui.js timeFrame): from the
+    event to the task after the painted frame, with the event's own work inside it. The numbers
+    themselves are the benchmark's (benchmarks/chapter1_explorers_page.py): a timed assertion
+    here would only measure how busy the test machine is."""
 
+    def samples(page, count: int) -> list[dict]:
+        page.wait_for_function(f"(window.gatelabFrames || []).length >= {count}")
+        return page.evaluate("window.gatelabFrames")
 
-def frames(page, explorer: str, kind: str | None = None, key: str = "ms") -> list[float]:
-    return [f[key] for f in page.evaluate("window.gatelabFrames || []")
-            if f["explorer"] == explorer and (kind is None or f["kind"] == kind)]
-
-
-def report(page, explorer: str, kind: str | None = None) -> tuple[float, float]:
-    """Print p50/p95 of the painted frame and of the event's own work; (work p95, frame p95)."""
-    painted = percentiles(frames(page, explorer, kind))
-    work = percentiles(frames(page, explorer, kind, "work"))
-    print(f"{explorer} ({kind or 'typed'}): frame p50 = {painted[0]:.1f} ms, p95 = "
-          f"{painted[1]:.1f} ms; work p50 = {work[0]:.1f} ms, p95 = {work[1]:.1f} ms")
-    return work[1], painted[1]
-
-
-def test_frame_latency(open_page, vanishing, sequence):
-    """Input event to painted frame (rAF after the DOM work, then the task after the paint), one
-    event per ~20 ms as a hand on a slider or keyboard makes them; printed with pytest -s.
-
-    The work (reading the input, computing, changing the DOM) must take p95 <= 16 ms, and the
-    painted frame must come within one more frame (p95 <= 33 ms): the wait for the display's
-    next frame (0 to 16.7 ms at 60 Hz) is part of every painted frame and of no work."""
-    print()
     page = open_page(vanishing).page
-    slider = page.get_by_role("slider", name="spectral radius ρ")
-    slider.focus()
-    for key in ["ArrowLeft"] * 30:  # at once: most positions not computed ahead yet
-        page.keyboard.press(key)
-        page.wait_for_timeout(20)
-    computed = report(page, "vanishing", "computed") if frames(page, "vanishing", "computed") \
-        else None
-    page.wait_for_function(f"{VANISHING}.gatelab.computed() === {VANISHING}.gatelab.positions",
-                           timeout=60_000)
+    page.get_by_role("slider", name="spectral radius ρ").focus()
     page.evaluate("window.gatelabFrames = []")
-    for key in ["ArrowRight"] * 60 + ["ArrowLeft"] * 60:
+    for key in ["ArrowRight"] * 10 + ["ArrowLeft"] * 10:
         page.keyboard.press(key)
         page.wait_for_timeout(20)
-    page.wait_for_function("(window.gatelabFrames || []).length >= 120")
-    cached = report(page, "vanishing", "cached")
-
+    moved = samples(page, 20)
     page = open_page(sequence).page
-    box = page.get_by_role("textbox", name="input x")
-    box.fill("")
-    for char in "1 0 0 0 -1 0 0 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 1 1 1 1 1 1 1 1":
+    page.get_by_role("textbox", name="input x").fill("")
+    page.evaluate("window.gatelabFrames = []")
+    text = "1 0 0 1 0"
+    for char in text:  # an input event per character; a redraw where the reading changed
         page.keyboard.type(char)
         page.wait_for_timeout(20)
-    page.wait_for_timeout(100)
-    typed = report(page, "sequence")
-    for name, (work, painted) in [("vanishing", cached), ("sequence", typed)]:
-        assert work <= 16 and painted <= 33, (name, work, painted)
-    if computed:
-        assert computed[0] <= 33, computed  # computing a position: about 8 million multiply-adds
+    page.wait_for_timeout(300)
+    typed = page.evaluate("window.gatelabFrames")
+    assert len(moved) == 20 and 1 <= len(typed) <= len(text), (moved, typed)
+    for explorer, got in (("vanishing", moved), ("sequence", typed)):
+        assert {f["explorer"] for f in got} == {explorer}, got
+        assert all(0 < f["work"] <= f["ms"] for f in got), got
 
 
 # --- reset and text size, as in the gate explorer ------------------------------------------------
