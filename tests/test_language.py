@@ -41,8 +41,9 @@ def test_chapter_texts_are_prose_of_every_chapter(lang):
     assert native / len(letters) > 0.8  # the translation, not the English msgid
 
 
-def test_corpus_holds_out_the_last_chapter_and_encodes_unknowns(bengali):
-    assert bengali.held_out_chapter == list(charlm.chapter_texts("bn"))[-1]
+def test_corpus_holds_out_chapter_4_and_encodes_unknowns(bengali):
+    assert list(charlm.chapter_texts("bn")) == list(charlm.CHAPTERS)  # not Chapter 5 or later
+    assert bengali.held_out_chapter == charlm.HELD_OUT == "04_long_lags"
     assert bengali.held_out[:200] not in bengali.train
     assert bengali.vocab[0] == charlm.UNKNOWN and len(set(bengali.vocab)) == len(bengali.vocab)
     piece = bengali.train[1000:1300]
@@ -83,9 +84,16 @@ def test_bits_per_char_of_a_model_that_knows_nothing_is_log2_of_the_vocabulary()
 def test_training_lowers_held_out_bits_and_samples_are_reproducible(bengali):
     torch.manual_seed(0)
     model = charlm.CharLM(len(bengali.vocab), hidden_size=64, embedding_size=16)
+    seen = []
     history = charlm.fit(model, bengali, seconds=None, steps=120, batch_size=16, chunk_length=32,
-                         evaluate_every=60, held_out_chars=1500)
+                         evaluate_every=60, held_out_chars=1500, prompt="এই ", sample_length=150,
+                         progress=lambda step, bits: seen.append((step, bits)))
     assert history.steps == [0, 60, 120]
+    assert seen == list(zip(history.steps, history.held_out_bits, strict=True))
+    # a sample at every evaluation, with its share of well-formed syllables
+    assert [len(text) for text in history.samples] == [150] * 3
+    assert history.well_formed == [charlm.aksharas(t).share for t in history.samples]
+    assert history.well_formed[-1] > history.well_formed[0]  # untrained: marks anywhere
     assert history.held_out_bits[0] > math.log2(len(bengali.vocab)) - 0.5
     assert history.final < 4.0  # a uniform guess is log2(127) = 7 bits
     one = charlm.sample(model, bengali, "এই ", 80, 1.0, torch.Generator().manual_seed(3))
@@ -156,3 +164,17 @@ def test_share_counts_syllables():
     assert check.errors == [("virama at word start", "্ক")]
     latin = charlm.aksharas("no Indic letters here")
     assert (latin.syllables, latin.share) == (0, 1.0)
+
+
+def test_progress_shows_held_out_bits_in_the_learners_language():
+    from gatelab import widgets
+    from gatelab.i18n import using
+
+    bar = widgets.Progress("LSTM", total=350, measure="bits")
+    bar(100, 2.6182)
+    assert bar.bar.value == 100 and "2.62" in bar.text.value
+    with using("bn"):
+        bar(200, 2.4)
+        assert "ধাপ" in bar.text.value or "স্টেপ" in bar.text.value, bar.text.value
+    with pytest.raises(ValueError, match="accuracy, bits"):
+        widgets.Progress("LSTM", total=10, measure="loss")

@@ -22,6 +22,7 @@ import re
 import time
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -36,6 +37,11 @@ from .i18n import _
 ROOT = Path(__file__).resolve().parents[2]
 #: the symbol that stands for every code point too rare to get its own
 UNKNOWN = "\ufffd"
+#: the chapters the corpus is made of: the ones before Chapter 5, so that writing Chapter 5 (or
+#: a later one) does not change what the shipped models and data/char_lm.json were trained on
+CHAPTERS = ("01_rnn", "02_lstm", "03_gru", "04_long_lags")
+#: the chapter held out from training: every model is measured on it
+HELD_OUT = "04_long_lags"
 
 # --- the corpus -----------------------------------------------------------------------------
 
@@ -89,7 +95,8 @@ def _catalog_prose(path: Path, lang: str) -> list[str]:
 
 
 def chapter_texts(lang: str, root: Path = ROOT) -> dict[str, str]:
-    """Chapter name ("01_rnn", …) -> its cleaned prose in ``lang``, paragraphs one per line.
+    """Chapter name ("01_rnn", …) -> its cleaned prose in ``lang``, paragraphs one per line,
+    for the chapters in :data:`CHAPTERS`.
 
     English: the markdown cells of notebooks/en/*.md; Bengali and Hindi: the msgstr of
     locales/{lang}/LC_MESSAGES/0*.po, the chapters' translated paragraphs.
@@ -105,7 +112,7 @@ def chapter_texts(lang: str, root: Path = ROOT) -> dict[str, str]:
     if not sources:
         raise ValueError(_("No chapter text found for the language {lang!r}.").format(lang=lang))
     return {name: "\n".join(c for c in map(clean, paragraphs) if c)
-            for name, paragraphs in sources.items()}
+            for name, paragraphs in sources.items() if name in CHAPTERS}
 
 
 @dataclass
@@ -132,15 +139,14 @@ class Corpus:
         return "".join(self.vocab[int(i)] for i in indices)
 
 
-def corpus(lang: str, held_out: str | None = None, min_count: int = 3,
+def corpus(lang: str, held_out: str = HELD_OUT, min_count: int = 3,
            root: Path = ROOT) -> Corpus:
-    """The chapters' prose in ``lang``, one chapter held out (default: the last one).
+    """The prose of :data:`CHAPTERS` in ``lang``, one of them held out.
 
     The vocabulary has every code point seen at least ``min_count`` times in the training text;
     the rarer ones (and any the held-out chapter adds) are read as UNKNOWN.
     """
     texts = chapter_texts(lang, root)
-    held_out = held_out or list(texts)[-1]
     if held_out not in texts:
         raise ValueError(_("No chapter {name!r} in {lang!r}; choose one of {names}.")
                          .format(name=held_out, lang=lang, names=", ".join(texts)))
@@ -195,11 +201,15 @@ def bits_per_char(model: nn.Module, stream: Tensor) -> float:
 
 @dataclass
 class Fit:
-    """What :func:`fit` did: held-out bits per character after each evaluation."""
+    """What :func:`fit` did: at each evaluation, the step, the training seconds so far and the
+    held-out bits per character; with a ``prompt``, also a sample at temperature 1 and the
+    share of its syllables that are well formed (:func:`aksharas`)."""
 
     steps: list[int] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     held_out_bits: list[float] = field(default_factory=list)
+    samples: list[str] = field(default_factory=list)
+    well_formed: list[float] = field(default_factory=list)
 
     @property
     def final(self) -> float:
@@ -208,11 +218,18 @@ class Fit:
 
 def fit(model: nn.Module, data: Corpus, seconds: float | None = 15.0, steps: int | None = None,
         batch_size: int = 32, chunk_length: int = 64, lr: float = 0.01,
-        evaluate_every: int = 100, held_out_chars: int | None = 4000) -> Fit:
+        evaluate_every: int = 100, held_out_chars: int | None = 4000,
+        prompt: str | None = None, sample_length: int = 300,
+        progress: Callable[[int, float], None] | None = None) -> Fit:
     """Train ``model`` on ``data.train`` with truncated BPTT (Adam, clipped gradients) until
     ``steps`` chunks or ``seconds`` have passed, whichever comes first; measure held-out bits
     per character on the first ``held_out_chars`` of ``data.held_out`` (None: all of it) every
-    ``evaluate_every`` steps and at the end. Evaluation time is not counted in ``seconds``."""
+    ``evaluate_every`` steps and at the end. Evaluation time is not counted in ``seconds``.
+
+    With a ``prompt``, each evaluation also continues it by ``sample_length`` code points at
+    temperature 1 (the same seed every time, so that only the model changes) and records how
+    many of the sample's syllables are well formed. ``progress(step, held-out bits)`` is called
+    at each evaluation (a progress bar, a print)."""
     if seconds is None and steps is None:
         raise ValueError(_("Give a time budget (seconds) or a number of steps, or both."))
     columns = tasks.batchify(data.encode(data.train), batch_size)  # (N // B, B)
@@ -224,6 +241,13 @@ def fit(model: nn.Module, data: Corpus, seconds: float | None = 15.0, steps: int
         history.steps.append(step)
         history.seconds.append(round(spent, 2))
         history.held_out_bits.append(bits_per_char(model, held_out))
+        if prompt is not None:
+            text = sample(model, data, prompt, sample_length,
+                          generator=torch.Generator().manual_seed(0))
+            history.samples.append(text)
+            history.well_formed.append(aksharas(text).share)
+        if progress:
+            progress(step, history.held_out_bits[-1])
 
     evaluate()
     while True:

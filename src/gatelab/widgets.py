@@ -175,10 +175,18 @@ RUN_LABELS = (N_("curriculum"), N_("hard only"))
 
 
 class Progress:
-    """A progress bar for a training run: call it with (step, accuracy) as training goes.
-    ``label`` is shown in the language in use where the catalog has it (e.g. "hard only")."""
+    """A progress bar for a training run: call it with (step, value) as training goes, the
+    value a held-out accuracy (``measure="accuracy"``) or held-out bits per character
+    (``measure="bits"``). ``label`` is shown in the language in use where the catalog has it
+    (e.g. "hard only")."""
 
-    def __init__(self, label: str, total: int):
+    MEASURES = ("accuracy", "bits")
+
+    def __init__(self, label: str, total: int, measure: str = "accuracy"):
+        if measure not in self.MEASURES:
+            raise ValueError(_("Unknown measure {measure!r}; choose one of {measures}.").format(
+                measure=measure, measures=", ".join(self.MEASURES)))
+        self.measure = measure
         self.bar = W.IntProgress(value=0, min=0, max=total, description=_(label) if label else "",
                                  layout=W.Layout(width="420px"))
         self.text = W.Label("")
@@ -186,5 +194,9 @@ class Progress:
 
     def __call__(self, step: int, value: float) -> None:
         self.bar.value = step
-        self.text.value = _("step {step}: held-out accuracy {accuracy:.0%}").format(
-            step=step, accuracy=value)
+        if self.measure == "bits":
+            self.text.value = _("step {step}: held-out {bits:.2f} bits per character").format(
+                step=step, bits=value)
+        else:
+            self.text.value = _("step {step}: held-out accuracy {accuracy:.0%}").format(
+                step=step, accuracy=value)
