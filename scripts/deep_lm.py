@@ -1,0 +1,127 @@
+"""One layer or two, with or without dropout between them: a character language model on the
+course's own prose (gatelab.charlm.corpus), trained long enough to overfit, per language.
+Held-out bits per character at the end and at best over training, for every seed; results
+and their provenance go to data/deep_lm.json (Chapter 5, read by gatelab.deep.results()).
+
+    python scripts/deep_lm.py [--seeds 5] [--steps 1000] [--dropout 0.3] [--langs en bn hi]
+
+The configurations have about the same number of parameters: the 1-layer LSTM of 128 units
+that Chapter 5 trains live, and 2-layer LSTMs whose hidden size gives the closest count, one
+without dropout and one with ``nn.LSTM(dropout=p)`` (between the layers only). Training is the
+same as gatelab.charlm.fit's (truncated BPTT, Adam, clipped gradients); the held-out chapter is
+measured whole every ``evaluate_every`` steps.
+
+Every run uses one thread and starts from its seed (0 … N-1); training runs a fixed number of
+steps, so what a run sees does not depend on the computer's speed, but the seconds do (and on
+the load). Run it niced on a shared machine: `nice -n 19`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+from gatelab import charlm, deep
+from gatelab.provenance import NOTE, record
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "data" / deep.RESULTS
+DEPENDS_ON = ("scripts/deep_lm.py", "src/gatelab/deep.py", "src/gatelab/charlm.py",
+              "src/gatelab/train.py", "src/gatelab/tasks.py", "notebooks/en", "locales")
+
+ONE_LAYER = {"hidden_size": 128, "embedding_size": 32, "num_layers": 1, "dropout": 0.0}
+TRAINING = {"batch_size": 32, "chunk_length": 64, "lr": 0.01, "evaluate_every": 100,
+            "held_out_chars": None}
+
+
+def configurations(vocab: int, dropout: float) -> dict[str, dict]:
+    """Label -> DeepCharLM options: one layer of 128 units, then two layers with about as many
+    parameters, without and with dropout between them."""
+    target = charlm.parameters(deep.DeepCharLM(vocab, **ONE_LAYER))
+    hidden = deep.matching_hidden(target, lambda h: deep.DeepCharLM(
+        vocab, h, ONE_LAYER["embedding_size"], num_layers=2))
+    two = {**ONE_LAYER, "hidden_size": hidden, "num_layers": 2}
+    return {"1 layer": ONE_LAYER, "2 layers": two,
+            f"2 layers, dropout {dropout:g}": {**two, "dropout": dropout}}
+
+
+def run(data: charlm.Corpus, options: dict, seed: int, steps: int) -> dict:
+    torch.manual_seed(seed)
+    model = deep.DeepCharLM(len(data.vocab), **options)
+    started = time.perf_counter()
+    history = charlm.fit(model, data, seconds=None, steps=steps, **TRAINING)
+    bits = [round(b, 4) for b in history.held_out_bits]
+    best = min(range(len(bits)), key=bits.__getitem__)
+    return {"seed": seed, "steps": history.steps[-1], "final_bits": bits[-1],
+            "best_bits": bits[best], "best_step": history.steps[best],
+            "train_seconds": round(history.seconds[-1], 2),
+            "wall_seconds": round(time.perf_counter() - started, 2),
+            "history": {"steps": history.steps, "seconds": history.seconds,
+                        "held_out_bits": bits}}
+
+
+def summary(runs: list[dict]) -> dict:
+    """Means and ranges over the seeds; ``overfit`` = final - best, how much was lost by
+    training past the best evaluation."""
+    final, best = [r["final_bits"] for r in runs], [r["best_bits"] for r in runs]
+    return {"runs": len(runs),
+            "final_bits_mean": round(statistics.fmean(final), 4),
+            "final_bits_min": min(final), "final_bits_max": max(final),
+            "best_bits_mean": round(statistics.fmean(best), 4),
+            "best_bits_min": min(best), "best_bits_max": max(best),
+            "best_step_median": statistics.median(r["best_step"] for r in runs),
+            "overfit_mean": round(statistics.fmean(f - b for f, b in zip(final, best,
+                                                                          strict=True)), 4),
+            "train_seconds_mean": round(statistics.fmean(r["train_seconds"] for r in runs), 2)}
+
+
+def provenance(argv: list[str]) -> dict:
+    return record("scripts/deep_lm.py", " ".join(["python scripts/deep_lm.py", *argv]), ROOT,
+                  depends_on=DEPENDS_ON,
+                  note=NOTE + " (this run: niced, on a machine shared with other work)")
+
+
+def save(results: dict) -> None:
+    RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5, help="seeds 0 … N-1 per configuration")
+    parser.add_argument("--steps", type=int, default=1000, help="BPTT chunks of training")
+    parser.add_argument("--dropout", type=float, default=0.3, help="between the two layers")
+    parser.add_argument("--langs", nargs="+", default=["en", "bn", "hi"])
+    args = parser.parse_args(argv)
+    if args.seeds < 3:
+        parser.error("use at least 3 seeds: fewer say little about how much a run varies")
+    torch.set_num_threads(1)
+    started = time.perf_counter()
+    results = {"provenance": provenance(argv),
+               "training": {**TRAINING, "steps": args.steps, "dropout": args.dropout},
+               "langs": {}}
+    for lang in args.langs:
+        data = charlm.corpus(lang)
+        entry = {"corpus": {"train_chars": len(data.train), "held_out_chars": len(data.held_out),
+                            "held_out_chapter": data.held_out_chapter, "vocab": len(data.vocab)},
+                 "configurations": {}}
+        results["langs"][lang] = entry
+        for label, options in configurations(len(data.vocab), args.dropout).items():
+            runs = [run(data, options, seed, args.steps) for seed in range(args.seeds)]
+            entry["configurations"][label] = {
+                "options": options,
+                "parameters": charlm.parameters(deep.DeepCharLM(len(data.vocab), **options)),
+                "summary": summary(runs), "runs": runs}
+            print(f"{lang} | {label}: {entry['configurations'][label]['summary']}", flush=True)
+            save(results)
+    results["provenance"]["seconds"] = round(time.perf_counter() - started, 1)
+    save(results)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
