@@ -953,3 +953,64 @@ def chunk_errors(errors: Mapping[str, Sequence[float]], delay: int,
         ax.set_ylim(-0.02, 0.6)
         ax.legend(fontsize="small", loc="upper right")
     return fig
+
+
+# --- Chapter 5: looking inside a language model -----------------------------------------------
+
+
+def _clusters(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each written unit of ``text``: a character with the combining marks
+    after it (vowel signs, viramas, nuktas), and a conjunct (consonant + virama + consonant)
+    kept whole, so Bengali and Devanagari are drawn shaped, as a reader sees them."""
+    import unicodedata
+
+    starts = [0] if text else []
+    for t in range(1, len(text)):
+        joined = (unicodedata.category(text[t])[0] == "M" or text[t] in "\u200c\u200d"
+                  or "VIRAMA" in unicodedata.name(text[t - 1], ""))
+        if not joined:
+            starts.append(t)
+    return list(zip(starts, [*starts[1:], len(text)], strict=True))
+
+
+def unit_over_text(text: str, values, lang: str, title: str = "", width: int = 48,
+                   ax: Axes | None = None) -> Figure:
+    """One unit's value after each character of ``text``, as the colour behind the text (red
+    above 0, blue below, scaled to the largest value shown), ``width`` written units a line.
+    ``values``: (T,) for the T code points of ``text``; a written unit of several code points
+    (a consonant with its vowel sign, a conjunct) gets the value after its last one, the state
+    the model had when it had read the whole of it. ``lang``: the language of ``text``, whose
+    font draws it (the labels are in the learner's language)."""
+    from matplotlib.colors import Normalize
+
+    from .fonts import FAMILIES
+
+    values = _numpy(values).reshape(-1)
+    if len(values) != len(text):
+        raise ValueError(_("Give one value per character: {n} values for {m} characters.")
+                         .format(n=len(values), m=len(text)))
+    pieces = _clusters(text)
+    lines = [pieces[i : i + width] for i in range(0, len(pieces), width)]
+    scale = max(float(np.abs(values).max()), 1e-6)
+    norm, cmap = Normalize(-scale, scale), plt.get_cmap("RdBu_r")
+    with plt.rc_context(style()):
+        if ax is None:
+            fig, grid = _new(figsize=(0.21 * width + 1.6, 0.42 * len(lines) + 1.0))
+            ax = grid[0, 0]
+        fig = ax.figure
+        for row, line in enumerate(lines):
+            for col, (start, end) in enumerate(line):
+                ax.add_patch(FancyBboxPatch((col, row), 1, 1, boxstyle="square,pad=0",
+                                            facecolor=cmap(norm(values[end - 1])), lw=0))
+                piece = text[start:end].replace("\n", " ")
+                if piece.strip():
+                    ax.text(col + 0.5, row + 0.55, piece, ha="center", va="center", fontsize=11,
+                            family=FAMILIES.get(lang, FAMILIES["en"]))
+        ax.set_xlim(0, width)
+        ax.set_ylim(len(lines), 0)
+        ax.set_axis_off()
+        if title:
+            ax.set_title(title)
+        fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.8,
+                     label=_("the unit's value"))
+    return fig

@@ -318,3 +318,24 @@ def echo_chunk_lengths() -> Table:
         date=about["date"][:10])
     return Table([_("chunk length"), *(_("seed {seed}").format(seed=run["seed"]) for run in runs)],
                  rows, formats=["d", *[".0%"] * len(runs)], caption=caption)
+
+
+# --- Chapter 5: looking inside a language model -----------------------------------------------
+
+
+def units(found: Sequence, control: Sequence | None = None) -> Table:
+    """The unit that follows each feature best (what :func:`gatelab.languagemodel.best_units`
+    returns): its state (h or c) and number, its correlation with the feature, the same where
+    the current character does not decide the feature ("—": it decides it everywhere), and the
+    share of characters where the feature is not 0; with ``control`` (the same for an untrained
+    model of the same shape) the control's best correlations too."""
+    headers = [_("feature"), _("state"), _("unit"), _("correlation"),
+               _("where the character read does not decide it")]
+    formats = ["", "", "d", "+.2f", "+.2f"]
+    rows = [[_(u.feature), u.state, u.unit, u.correlation, u.memory] for u in found]
+    if control is not None:
+        headers += [_("untrained model"), _("untrained, where the character does not decide it")]
+        formats += ["+.2f", "+.2f"]
+        for row, c in zip(rows, control, strict=True):
+            row += [c.correlation, c.memory]
+    return Table(headers, rows, formats=formats, missing="—")
