@@ -301,3 +301,24 @@ def horizon_errors(model: nn.Module, series: Series, days: int = 30,
     return HorizonErrors(h, rmse(rollout(model, series, origins, days, warmup), truth),
                          rmse(normal, truth), rmse(last_seen, truth),
                          rmse(best_forecast(series, origins, days), truth), len(origins))
+
+
+def one_step_errors(series: Series, forecasts: Tensor) -> dict[str, tuple[float, float]]:
+    """Root-mean-square error (mm per day) of next-day forecasts over the held-out year and over
+    its wet season, for the network's ``forecasts`` (365,) (what :func:`one_step` returns) and
+    for the references: climatology, persistence (tomorrow = today) and the best possible."""
+    if forecasts.shape != (YEAR,):
+        raise ValueError(_("Give one forecast for each day of the held-out year (365); got shape "
+                           "{shape}. Use forecast.one_step(model, series).")
+                         .format(shape=tuple(forecasts.shape)))
+    days = torch.arange(series.held_out, len(series.values))  # (365,)
+    truth = series.values[days]
+    first, last = series.wet_season()
+    wet = (series.day_of_year[days] >= first) & (series.day_of_year[days] <= last)  # (365,)
+    candidates = {"network": forecasts,
+                  "climatology": climatology(series)[series.day_of_year[days]],
+                  "persistence": series.values[days - 1],
+                  "best": best_forecast(series, days - 1, 1)[:, 0]}
+    return {name: (rmse(f[:, None], truth[:, None]).item(),
+                   rmse(f[wet, None], truth[wet, None]).item())
+            for name, f in candidates.items()}

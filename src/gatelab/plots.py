@@ -1014,3 +1014,68 @@ def unit_over_text(text: str, values, lang: str, title: str = "", width: int = 4
         fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.8,
                      label=_("the unit's value"))
     return fig
+
+
+# --- Chapter 5: forecasting a time series ---
+
+
+def forecast(series, one_step: torch.Tensor, rollout: torch.Tensor, origin: int,
+             ax: Axes | None = None) -> Figure:
+    """The held-out year of a :class:`gatelab.forecast.Series`: the rainfall, the climatology,
+    the network's one-day-ahead forecasts (``one_step``, one per day of the year) and a rollout
+    (``rollout``, the days after ``origin``, an index into the series); the wet season shaded."""
+    from . import forecast as fc  # a late import: plots stays usable without the forecaster
+
+    start = series.held_out
+    day = np.arange(fc.YEAR)
+    first, last = series.wet_season()
+    ahead = origin - start + 1 + np.arange(len(rollout))  # days of the year the rollout covers
+    with plt.rc_context(style()):
+        if ax is None:
+            fig, grid = _new(figsize=(10, 4))
+            ax = grid[0, 0]
+        fig = ax.figure
+        ax.axvspan(first, last, color=COLORS["faint"], alpha=0.15, lw=0, label=_("wet season"))
+        ax.plot(day, _numpy(series.values[start:]), color="black", lw=0.8,
+                label=_("rainfall"))
+        ax.plot(day, _numpy(fc.climatology(series)), color=COLORS["h"], ls="--", lw=1.5,
+                label=_("climatology: the mean of that day in the training years"))
+        ax.plot(day, _numpy(one_step), color=COLORS["y"], lw=1.2,
+                label=_("one day ahead, from the true past"))
+        ax.plot(ahead, _numpy(rollout), color=COLORS["x"], lw=2,
+                label=_("rollout: the network reads its own forecasts"))
+        ax.axvline(origin - start, color=COLORS["x"], ls=":", lw=1.2)
+        ax.set_xlim(0, fc.YEAR - 1)
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel(_("day of the held-out year"))
+        ax.set_ylabel(_("rainfall (mm per day)"))
+        ax.legend(fontsize="small", loc="upper left")
+    return fig
+
+
+def horizon_errors(errors, ax: Axes | None = None) -> Figure:
+    """Root-mean-square error against days ahead (a :class:`gatelab.forecast.HorizonErrors`):
+    the network's rollout, climatology, persistence and the best forecast possible."""
+    lines = [(errors.network, _("network, rollout"), COLORS["x"], "-", "o"),
+             (errors.climatology, _("climatology"), COLORS["h"], "--", ""),
+             (errors.persistence, _("persistence: every day = the last day seen"), COLORS["y"],
+              "-", ""),
+             (errors.best, _("best possible (knows how the series was made)"), "black", ":", "")]
+    with plt.rc_context(style()):
+        if ax is None:
+            fig, grid = _new(figsize=(8, 3.8))
+            ax = grid[0, 0]
+        fig = ax.figure
+        days = _numpy(errors.days)
+        for values, label, color, style_, marker in lines:
+            ax.plot(days, _numpy(values), color=color, ls=style_, lw=2, marker=marker, ms=3,
+                    label=label)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlim(0.5, days[-1] + 0.5)
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel(_("days ahead"))
+        ax.set_ylabel(_("root-mean-square error (mm per day)"))
+        ax.set_title(_("{origins} forecasts from the held-out year").format(origins=errors.origins),
+                     fontsize=11)
+        ax.legend(fontsize="small", loc="lower right")
+    return fig

@@ -339,3 +339,32 @@ def units(found: Sequence, control: Sequence | None = None) -> Table:
         for row, c in zip(rows, control, strict=True):
             row += [c.correlation, c.memory]
     return Table(headers, rows, formats=formats, missing="—")
+
+
+# --- Chapter 5: forecasting a time series ---
+
+#: how the forecast tables name each forecaster
+FORECASTERS = {"network": N_("network"), "climatology": N_("climatology"),
+               "persistence": N_("persistence"), "best": N_("best possible")}
+
+
+def one_step(errors: Mapping[str, tuple[float, float]]) -> Table:
+    """Next-day forecasts' root-mean-square error over the held-out year and its wet season
+    (what :func:`gatelab.forecast.one_step_errors` returns)."""
+    rows = [[_(FORECASTERS.get(name, name)), year, wet] for name, (year, wet) in errors.items()]
+    return Table([_("forecast of the next day"), _("whole year"), _("wet season")], rows,
+                 formats=["", ".2f", ".2f"],
+                 caption=_("root-mean-square error, mm per day, on the held-out year"))
+
+
+def horizon_errors(errors, days: Sequence[int] = (1, 2, 3, 5, 10, 20, 30)) -> Table:
+    """Root-mean-square error at a few horizons (a :class:`gatelab.forecast.HorizonErrors`):
+    the network's rollout and the references; ``days`` beyond the errors' horizon are left out."""
+    names = ("network", "climatology", "persistence", "best")
+    rows = [[d, *(getattr(errors, name)[d - 1].item() for name in names)]
+            for d in days if 1 <= d <= len(errors.days)]
+    return Table([_("days ahead"), *(_(FORECASTERS[name]) for name in names)], rows,
+                 formats=["d", ".2f", ".2f", ".2f", ".2f"],
+                 caption=_("root-mean-square error, mm per day, over {origins} forecasts from "
+                           "the held-out year; the network feeds on its own forecasts")
+                 .format(origins=errors.origins))
