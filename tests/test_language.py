@@ -178,3 +178,104 @@ def test_progress_shows_held_out_bits_in_the_learners_language():
         assert "ধাপ" in bar.text.value or "স্টেপ" in bar.text.value, bar.text.value
     with pytest.raises(ValueError, match="accuracy, bits"):
         widgets.Progress("LSTM", total=10, measure="loss")
+
+
+# --- what Chapter 5 shows -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def trained_bengali(bengali):
+    torch.manual_seed(0)
+    model = charlm.CharLM(len(bengali.vocab), hidden_size=48, embedding_size=16)
+    charlm.fit(model, bengali, seconds=None, steps=80, batch_size=16, chunk_length=32,
+               evaluate_every=80, held_out_chars=500)
+    return model
+
+
+def test_bits_table_has_the_reference_guesses(bengali, trained_bengali):
+    from gatelab import report
+
+    table = report.bits(bengali, {"your model": trained_bengali})
+    (uniform, freq, yours) = [row[1] for row in table.rows]
+    assert uniform == pytest.approx(math.log2(len(bengali.vocab)))
+    assert yours < freq < uniform  # order beats frequencies, which beat a uniform guess
+    assert all(row[2] == pytest.approx(2 ** row[1]) for row in table.rows)  # perplexity
+
+
+def test_unigram_bits_is_the_cross_entropy_of_symbol_frequencies():
+    data = charlm.Corpus("en", train="aab", held_out="ab", held_out_chapter="x",
+                         vocab=[charlm.UNKNOWN, "a", "b"])
+    # counts + 1: unknown 1, a 3, b 2 of 6
+    assert charlm.unigram_bits(data) == pytest.approx(-(math.log2(3 / 6) + math.log2(2 / 6)) / 2)
+
+
+def test_samples_table_is_reproducible_and_checks_syllables(bengali, trained_bengali):
+    from gatelab import report
+
+    one = report.samples(trained_bengali, bengali, "এই ", (0.5, 1.5), length=60, seed=1)
+    two = report.samples(trained_bengali, bengali, "এই ", (0.5, 1.5), length=60, seed=1)
+    assert one.rows == two.rows and [row[0] for row in one.rows] == [0.5, 1.5]
+    assert all(row[1].startswith("এই ") and "\n" not in row[1] for row in one.rows)
+    shares = [row[2] for row in one.rows]
+    assert all(0 <= s <= 1 for s in shares)
+    english = charlm.Corpus("en", "abc abc", "abc", "x", [charlm.UNKNOWN, " ", "a", "b", "c"])
+    table = report.samples(charlm.CharLM(5, 8, 4), english, "a", (1.0,), length=10)
+    assert table.rows[0][2] is None and "–" in str(table)  # no syllables to check
+
+
+def test_code_points_name_each_symbol_and_its_kind():
+    assert [kind for *_, kind in charlm.code_points("ক্ষে")] == [
+        "consonant", "virama", "consonant", "vowel sign"]
+    assert charlm.code_points("ি")[0][:2] == ("\u25cc\u09bf", "U+09BF")  # a mark on ◌
+    assert charlm.code_points("a1")[0][3] == ""
+    from gatelab import report
+    from gatelab.i18n import using
+
+    with using("hi"):
+        table = report.code_points("क्ष")
+    assert [row[0] for row in table.rows] == ["क्ष", "", ""]
+    assert table.rows[1][4] != "virama"  # the kind in the learner's language
+
+
+def test_syllables_table_names_the_rule_broken_most_often():
+    from gatelab import report
+
+    table = report.syllables({"a": "কা কা", "b": "ি কা ি ্"})
+    assert table.rows[0][1:] == [2, 1.0, None]
+    assert table.rows[1][1] == 4 and table.rows[1][2] == pytest.approx(0.25)
+    assert table.rows[1][3].startswith("vowel sign without consonant (2): ")
+
+
+@pytest.mark.parametrize("lang", ["en", "bn", "hi"])
+def test_cells_table_reads_the_committed_results(lang):
+    from gatelab import checkpoints, report
+
+    table = report.char_lm_cells(lang, yours=2.5)
+    recorded = checkpoints.char_lm()["cells"]["langs"][lang]["cells"]
+    assert [row[2] for row in table.rows[:-1]] == [c["parameters"] for c in recorded.values()]
+    lstm = recorded["LSTM"]["parameters"]
+    assert all(abs(c["parameters"] - lstm) / lstm < 0.02 for c in recorded.values())
+    assert table.rows[-1][3] == 2.5 and "scripts/char_lm.py" in table.caption
+
+
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_chapter_5_figures_speak_the_edition_language(lang, bengali, trained_bengali):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from gatelab import plots
+    from gatelab.i18n import using
+
+    history = charlm.Fit(steps=[0, 50], seconds=[0, 1.0], held_out_bits=[7.0, 3.0],
+                         samples=["ি কা", "কা কা"], well_formed=[0.5, 1.0])
+    with using(lang):
+        fig = plots.char_lm_training(history, len(bengali.vocab))
+        assert len(fig.axes) == 2  # the samples have syllables: their check is drawn
+        fig2 = plots.temperature(trained_bengali, bengali, "এই ", top=6)
+        assert len(fig2.axes) == 3 and len(fig2.axes[0].patches) == 7
+        for figure in (fig, fig2):
+            FigureCanvasAgg(figure).draw()
+        labels = [t.get_text() for t in fig.axes[0].get_xticklabels()] + [fig.axes[0].get_xlabel()]
+    assert (fig.axes[0].get_xlabel() == "training steps") == (lang == "en"), labels
+    no_syllables = charlm.Fit(steps=[0], seconds=[0], held_out_bits=[7.0], samples=["ab"],
+                              well_formed=[1.0])
+    assert len(plots.char_lm_training(no_syllables, 80).axes) == 1

@@ -32,7 +32,7 @@ from babel.messages.pofile import read_po
 from torch import Tensor, nn
 
 from . import tasks, train
-from .i18n import _
+from .i18n import N_, _
 
 ROOT = Path(__file__).resolve().parents[2]
 #: the symbol that stands for every code point too rare to get its own
@@ -293,15 +293,58 @@ def sample(model: nn.Module, data: Corpus, prompt: str, length: int = 200,
     return data.decode(out)
 
 
+def prompt_from(data: Corpus, chars: int = 20) -> str:
+    """The held-out chapter's first words (at most ``chars`` code points, cut after a space):
+    a prompt the model has never been trained on."""
+    return data.held_out[:chars].rsplit(" ", 1)[0] + " "
+
+
+@torch.no_grad()
+def next_symbol(model: nn.Module, data: Corpus, prompt: str, temperature: float = 1.0) -> Tensor:
+    """The model's probabilities for the code point after ``prompt``, softmax(scores / T): (V,)."""
+    if temperature <= 0:
+        raise ValueError(_("The temperature must be above 0; got {t}.").format(t=temperature))
+    was_training = model.training
+    model.eval()
+    scores, _state = model(data.encode(prompt).unsqueeze(1))  # (P, 1, V)
+    model.train(was_training)
+    return torch.softmax(scores[-1, 0] / temperature, dim=-1)
+
+
+def unigram_bits(data: Corpus) -> float:
+    """Bits per character of the held-out text for a guesser that knows only how often each
+    symbol occurs in the training text (add-one smoothing, so no symbol has probability 0):
+    what a model must beat to have learned anything about order."""
+    counts = torch.bincount(data.encode(data.train), minlength=len(data.vocab)).double() + 1
+    log_probs = torch.log2(counts / counts.sum())
+    return float(-log_probs[data.encode(data.held_out)].mean())
+
+
+def code_points(text: str) -> list[tuple[str, str, str, str]]:
+    """Each code point of ``text`` (NFC): the character (a mark shown on a dotted circle ◌ as
+    Unicode charts draw it), "U+…", its Unicode name and its kind (:data:`KINDS`, "" for
+    others)."""
+    rows = []
+    for ch in unicodedata.normalize("NFC", text):
+        shown = "\u25cc" + ch if unicodedata.category(ch) in ("Mn", "Mc") else ch
+        found = kind(ch)
+        rows.append((shown, f"U+{ord(ch):04X}", unicodedata.name(ch, ""),
+                     KINDS[found[1]] if found else ""))
+    return rows
+
+
 # --- what a character is: aksharas in Bengali and Devanagari --------------------------------
 
 _VOWEL_NAME = re.compile(r"LETTER (SHORT |CANDRA |VOCALIC )?(A|AA|I|II|U|UU|R|RR|L|LL|E|EE|AI|O|OO"
                          r"|AU|OE|OOE|AW|UE|UUE)$")
 SCRIPTS = ("BENGALI", "DEVANAGARI")
 
-#: the rules :func:`aksharas` checks, named as it reports them
-RULES = ("vowel sign without consonant", "two vowel signs", "virama at word start",
-         "virama without consonant", "nukta without consonant", "sign without letter")
+#: the rules :func:`aksharas` checks, named as it reports them (translated where shown)
+RULES = (N_("vowel sign without consonant"), N_("two vowel signs"), N_("virama at word start"),
+         N_("virama without consonant"), N_("nukta without consonant"), N_("sign without letter"))
+#: what :func:`kind` calls a code point, as a table names it (translated where shown)
+KINDS = {"consonant": N_("consonant"), "vowel": N_("vowel"), "vowel_sign": N_("vowel sign"),
+         "virama": N_("virama"), "nukta": N_("nukta"), "sign": N_("sign")}
 
 
 def kind(ch: str) -> tuple[str, str] | None:

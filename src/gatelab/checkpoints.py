@@ -19,6 +19,7 @@ from .i18n import _
 INDEX = "checkpoints.json"
 RACES = "races.json"
 LONG_LAGS = "long_lags.json"
+CHAR_LM = "char_lm.json"
 
 
 class CheckpointError(RuntimeError):
@@ -48,6 +49,14 @@ def long_lags() -> dict[str, Any]:
     accuracy at fixed gaps, the echo task at each delay ("echo"), the echo task's carried state
     and chunk lengths ("echo_state"), and the provenance of each section."""
     with (_files() / LONG_LAGS).open("r", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def char_lm() -> dict[str, Any]:
+    """What ``scripts/char_lm.py`` measured (data/char_lm.json): the character model a chapter
+    trains live ("live") and RNN, GRU and LSTM at about the same parameter count ("cells"), per
+    language over several seeds, with the provenance of each section."""
+    with (_files() / CHAR_LM).open("r", encoding="utf-8") as f:
         return json.load(f)
 
 

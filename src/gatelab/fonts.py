@@ -20,11 +20,12 @@ FONT_FILES: tuple[str, ...] = (
     "NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf",
 )
 
-#: font families in fallback order: a glyph missing from the first comes from the next
+#: font families in fallback order: a glyph missing from the first comes from the next (every
+#: edition can draw all three scripts: Chapter 5 shows Bengali and Hindi text in English too)
 FAMILIES: dict[str, list[str]] = {
-    "en": ["Noto Sans", "DejaVu Sans"],
-    "bn": ["Noto Sans Bengali", "Noto Sans", "DejaVu Sans"],
-    "hi": ["Noto Sans Devanagari", "Noto Sans", "DejaVu Sans"],
+    "en": ["Noto Sans", "Noto Sans Bengali", "Noto Sans Devanagari", "DejaVu Sans"],
+    "bn": ["Noto Sans Bengali", "Noto Sans", "Noto Sans Devanagari", "DejaVu Sans"],
+    "hi": ["Noto Sans Devanagari", "Noto Sans", "Noto Sans Bengali", "DejaVu Sans"],
 }
 
 
