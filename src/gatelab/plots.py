@@ -955,6 +955,87 @@ def chunk_errors(errors: Mapping[str, Sequence[float]], delay: int,
     return fig
 
 
+# --- Chapter 5: the character model ---------------------------------------------------------
+
+
+def char_lm_training(history, vocab_size: int, axes: Sequence[Axes] | None = None) -> Figure:
+    """A character model's training (:class:`gatelab.charlm.Fit`): held-out bits per character
+    against training steps, with a uniform guess over the vocabulary marked; beside it, when
+    the samples have Bengali or Devanagari syllables, the share of them that are well formed."""
+    from . import charlm
+
+    has_syllables = any(charlm.aksharas(text).syllables for text in history.samples)
+    with plt.rc_context(style()):
+        if axes is None:
+            fig, grid = _new(1, 2 if has_syllables else 1,
+                             figsize=(10, 3.6) if has_syllables else (6.5, 3.6))
+            axes = list(grid[0])
+        fig = axes[0].figure
+        ax = axes[0]
+        ax.plot(history.steps, history.held_out_bits, lw=2, marker="o", ms=3, color=COLORS["y"],
+                label=_("held-out text"))
+        ax.axhline(np.log2(vocab_size), color=COLORS["faint"], ls=":", lw=1.2,
+                   label=_("a uniform guess over {n} symbols").format(n=vocab_size))
+        ax.set_xlabel(_("training steps"))
+        ax.set_ylabel(_("bits per character"))
+        ax.set_ylim(0, np.log2(vocab_size) + 0.6)
+        ax.legend(fontsize="small", loc="upper right")
+        if has_syllables:
+            ax = axes[1]
+            ax.plot(history.steps, history.well_formed, lw=2, marker="o", ms=3,
+                    color=COLORS["h"])
+            ax.set_xlabel(_("training steps"))
+            ax.set_ylabel(_("well-formed syllables in a sample"))
+            ax.set_ylim(min(0.5, min(history.well_formed) - 0.05), 1.02)
+            ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0%}"))
+    return fig
+
+
+def _symbol(ch: str) -> str:
+    """A code point as a label: a space as ␣, a line break as ↵, a mark on a dotted circle."""
+    import unicodedata
+
+    if ch == " ":
+        return "\u2423"
+    if ch == "\n":
+        return "\u21b5"
+    return "\u25cc" + ch if unicodedata.category(ch) in ("Mn", "Mc") else ch
+
+
+def temperature(model, data, prompt: str, temperatures: Sequence[float] = (0.5, 1.0, 1.5),
+                top: int = 10, axes: Sequence[Axes] | None = None) -> Figure:
+    """The model's probabilities for the symbol after ``prompt`` at each temperature: the
+    ``top`` most likely symbols at temperature 1, one panel per temperature, the rest summed."""
+    from . import charlm
+
+    base = charlm.next_symbol(model, data, prompt, 1.0)
+    order = torch.argsort(base, descending=True)[:top]
+    labels = [_symbol(data.vocab[int(i)]) for i in order] + ["…"]
+    with plt.rc_context(style()):
+        if axes is None:
+            fig, grid = _new(1, len(temperatures), figsize=(3.4 * len(temperatures), 3.4),
+                             sharey=True)
+            axes = list(grid[0])
+        fig = axes[0].figure
+        highest = 0.0
+        for ax, t in zip(axes, temperatures, strict=True):
+            probs = charlm.next_symbol(model, data, prompt, t)
+            shown = probs[order].numpy()
+            values = np.append(shown, max(0.0, 1.0 - shown.sum()))
+            highest = max(highest, values.max())
+            ax.bar(range(len(values)), values, color=[COLORS["y"]] * top + [COLORS["faint"]])
+            ax.set_xticks(range(len(values)), labels, fontsize=12)
+            ax.set_title(_("temperature {t}").format(t=_number(t)), fontsize=11)
+        axes[0].set_ylim(0, min(1.0, highest * 1.15))
+        axes[0].set_ylabel(_("probability of the next symbol"))
+        fig.legend([Patch(color=COLORS["y"]), Patch(color=COLORS["faint"])],
+                   [_("the {n} most likely at temperature 1").format(n=top),
+                    _("… all the others")], fontsize="small", loc="outside lower center",
+                   ncols=2)
+        fig.suptitle(_("after “{prompt}”").format(prompt=prompt.replace("\n", " ")), fontsize=11)
+    return fig
+
+
 # --- Chapter 5: looking inside a language model -----------------------------------------------
 
 

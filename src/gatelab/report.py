@@ -320,6 +320,106 @@ def echo_chunk_lengths() -> Table:
                  rows, formats=["d", *[".0%"] * len(runs)], caption=caption)
 
 
+# --- Chapter 5: the character model ---------------------------------------------------------
+
+
+def corpus(data) -> Table:
+    """How much text a :class:`gatelab.charlm.Corpus` holds: training text, the held-out
+    chapter, and the symbols (code points) of its vocabulary."""
+    from . import charlm
+
+    trained = [int(name[:2]) for name in charlm.CHAPTERS if name != data.held_out_chapter]
+    rows = [[_("training text (Chapters {first} to {last})").format(first=min(trained),
+                                                                    last=max(trained)),
+             len(data.train)],
+            [_("held-out text (Chapter {n})").format(n=int(data.held_out_chapter[:2])),
+             len(data.held_out)],
+            [_("symbols in the vocabulary"), len(data.vocab)]]
+    return Table(["", _("characters")], rows, formats=["", ",d"])
+
+
+def bits(data, models: Mapping[str, torch.nn.Module]) -> Table:
+    """Held-out bits per character and perplexity (2 ** bits) of a uniform guess over the
+    vocabulary, of a guess from symbol frequencies alone, and of each model (labels translated)."""
+    from . import charlm
+
+    held_out = data.encode(data.held_out)
+    rows = [[_("a uniform guess over {n} symbols").format(n=len(data.vocab)),
+             math.log2(len(data.vocab))],
+            [_("how often each symbol occurs, nothing else"), charlm.unigram_bits(data)]]
+    rows += [[_(label), charlm.bits_per_char(model, held_out)] for label, model in models.items()]
+    return Table(["", _("bits per character"), _("perplexity")],
+                 [[label, b, 2 ** b] for label, b in rows], formats=["", ".2f", ".1f"])
+
+
+def samples(model, data, prompt: str, temperatures: Sequence[float] = (0.5, 1.0, 1.5),
+            length: int = 200, seed: int = 0) -> Table:
+    """A continuation of ``prompt`` at each temperature (the same seed for each), with the share
+    of its Bengali and Devanagari syllables that are well formed (a dash: it has none)."""
+    from . import charlm
+
+    rows = []
+    for t in temperatures:
+        text = charlm.sample(model, data, prompt, length, t, torch.Generator().manual_seed(seed))
+        check = charlm.aksharas(text)
+        shown = (prompt + text).replace("\n", " ↵ ")  # a line break would break the table
+        rows.append([t, shown, check.share if check.syllables else None])
+    return Table([_("temperature"), _("prompt and sample"), _("well-formed syllables")], rows,
+                 formats=[".1f", "", ".0%"], align="rlr", missing="–")
+
+
+def code_points(*words: str) -> Table:
+    """Each code point of ``words``: the character, U+…, its Unicode name and its kind
+    (consonant, vowel sign, virama, …) in the learner's language."""
+    from . import charlm
+
+    rows = [[word if i == 0 else "", *point[:3], _(point[3]) if point[3] else ""]
+            for word in words for i, point in enumerate(charlm.code_points(word))]
+    return Table([_("word"), _("symbol"), _("code point"), _("Unicode name"), _("kind")], rows)
+
+
+def syllables(texts: Mapping[str, str]) -> Table:
+    """For each labelled text (labels translated): its Bengali and Devanagari syllables, the
+    share that are well formed, and the rule broken most often with an example."""
+    from . import charlm
+
+    rows = []
+    for label, text in texts.items():
+        check = charlm.aksharas(text)
+        counts = check.counts
+        worst = max(counts, key=counts.get) if counts else None
+        example = next((s for rule, s in check.errors if rule == worst), "")
+        rows.append([_(label), check.syllables, check.share,
+                     f"{_(worst)} ({counts[worst]}): {example}" if worst else None])
+    return Table(["", _("syllables"), _("well formed"), _("rule broken most often")], rows,
+                 formats=["", ",d", ".1%", ""], missing="–")
+
+
+def char_lm_cells(lang: str, yours: float | None = None, yours_label: str = "") -> Table:
+    """RNN, GRU and LSTM on the character model of ``lang`` at about the same parameter count,
+    from ``scripts/char_lm.py`` (data/char_lm.json, "cells"): hidden units, parameters, held-out
+    bits per character (mean and range over seeds); ``yours``, the reader's run, as a last row."""
+    from . import checkpoints as shipped
+
+    results = shipped.char_lm()
+    recorded, about = results["cells"], results["provenance"]["cells"]
+    cells = recorded["langs"][lang]["cells"]
+    rows = []
+    for name, cell in cells.items():
+        runs = cell["summary"]["held_out_bits"]
+        rows.append([model_label(name), cell["options"]["hidden_size"], cell["parameters"],
+                     statistics.fmean(runs), f"{min(runs):.2f}–{max(runs):.2f}"])
+    if yours is not None:
+        rows.append([_(yours_label) if yours_label else _("your run"), None, None, yours, None])
+    caption = _("{script}: {runs} seeds each, {steps} training steps, {language}, PyTorch "
+                "{torch}, {date}").format(
+        script=about["script"], runs=len(runs), steps=recorded["training"]["steps"],
+        language=language_name(lang), torch=about["torch"], date=about["date"][:10])
+    return Table([_("model"), _("hidden units"), _("parameters"),
+                  _("held-out bits per character (mean)"), _("lowest–highest")], rows,
+                 formats=["", "d", ",d", ".2f", ""], caption=caption, missing="")
+
+
 # --- Chapter 5: looking inside a language model -----------------------------------------------
 
 
