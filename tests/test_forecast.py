@@ -129,6 +129,12 @@ def test_a_trained_network_beats_climatology_the_day_after():
     assert network < 1.25 * best
 
 
+def test_fit_stops_at_its_time_budget(series):
+    torch.manual_seed(0)
+    history = forecast.fit(forecast.Forecaster(), series, steps=10_000, seconds=0.0, window=20)
+    assert history.steps == [1] and len(history.loss) == 1 and history.seconds > 0
+
+
 @pytest.mark.parametrize("lang", ["bn", "hi"])
 def test_forecast_figures_and_tables_in_the_learners_language(series, lang, caplog):
     gatelab.use(lang)

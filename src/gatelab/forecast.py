@@ -167,23 +167,23 @@ def fit(model: nn.Module, series: Series, steps: int = 300, seconds: float | Non
                            "a shorter window or more years.").format(window=window))
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    history, running, spent = Fit(), 0.0, 0.0
+    history, losses, spent = Fit(), [], 0.0
     for step in range(1, steps + 1):
         started = time.perf_counter()
-        starts = torch.randint(0, last_start + 1, (batch_size,), generator=generator)
-        x = torch.stack([inputs(series, s, s + window) for s in starts.tolist()], 1)  # (T, B, 3)
-        y = torch.stack([series.values[s + 1:s + window + 1] for s in starts.tolist()], 1)  # (T, B)
-        forecast, _state = model(x)
+        starts = torch.randint(0, last_start + 1, (batch_size,), generator=generator).tolist()
+        x = torch.stack([inputs(series, s, s + window) for s in starts], 1)  # (T, B, 3)
+        y = torch.stack([series.values[s + 1:s + window + 1] for s in starts], 1)  # (T, B)
+        forecast, _state = model(x)  # (T, B)
         loss = nn.functional.mse_loss(forecast, y)
         train.update(model, optimizer, loss)
-        running += loss.item()
+        losses.append(loss.item())
         spent += time.perf_counter() - started
-        if step % evaluate_every == 0 or step == steps:
+        done = step == steps or (seconds is not None and spent >= seconds)
+        if done or step % evaluate_every == 0:
             history.steps.append(step)
-            history.loss.append(running / (step - (history.steps[-2] if len(history.steps) > 1
-                                                   else 0)))
-            running = 0.0
-        if seconds is not None and spent >= seconds:
+            history.loss.append(sum(losses) / len(losses))
+            losses = []
+        if done:
             break
     history.seconds = spent
     return history
