@@ -341,3 +341,143 @@ def sentences(langs: Sequence[str] = ("en", "bn", "hi")) -> Sentences:
     test_rows = [r for r in rows if r["split"] == "test"]
     return Sentences(vocab, labels, encode("train"), encode("test"),
                      [r["lang"] for r in test_rows])
+
+
+# --- numbers in words -> digits (Chapter 6) ---------------------------------------------------
+
+
+@dataclass
+class Pairs:
+    """A batch of sequence pairs, padded with index 0 after each row's end.
+
+    ``source`` (B, S) token indices and ``source_lengths`` (B,); ``target`` (B, T) digit indices
+    ending with the end token, and ``target_lengths`` (B,) counting that end token; ``values``
+    the numbers of each row.
+    """
+
+    source: Tensor  # (B, S)
+    source_lengths: Tensor  # (B,)
+    target: Tensor  # (B, T)
+    target_lengths: Tensor  # (B,)
+    values: list[tuple[int, ...]]
+
+
+class NumberWords:
+    """Numbers written in words -> their digits, in English, Bengali or Hindi.
+
+    Source: the words as tokens (:func:`gatelab.numbers.tokens`): a word is one token, so that
+    an alignment shows which word each digit came from ("thousand" -> the digits before the
+    last three). English splits "twenty-three" into two tokens; in Bengali and Hindi each number
+    1-99 is a word of its own, so their vocabularies hold about 100 words (English: 30). A
+    sequence of characters would need a smaller vocabulary but inputs 5-10 times as long.
+    Target: the digits, then the end token. With ``numbers=(1, 3)`` a source lists 1 to 3
+    numbers separated by ",", and the target their digits separated by "," (longer inputs).
+
+    Held out: a fixed random share (``held_out``) of the numbers from 100 up; a test row holds
+    only held-out numbers and a training row never holds one. Numbers below 100 are never held
+    out: in Bengali and Hindi each is a word of its own that nothing else teaches.
+    Training draws a number's digit count uniformly first, so short numbers are as common as
+    long ones.
+    """
+
+    PAD, START, END, SEPARATOR = "", "<s>", "</s>", ","
+    TARGETS = (PAD, START, END, *"0123456789", SEPARATOR)
+
+    def __init__(self, lang: str = "en", max_value: int = 99_999, numbers: tuple[int, int] = (1, 1),
+                 seed: int = 0, held_out: float = 0.05, test_size: int = 1000):
+        from . import numbers as words
+
+        self.lang = words.check_lang(lang)
+        if not 100 < max_value <= words.MAX_VALUE:
+            raise ValueError(_("max_value can be 101 to {most:,}; got {value!r}.")
+                             .format(most=words.MAX_VALUE, value=max_value))
+        if not 1 <= numbers[0] <= numbers[1]:
+            raise ValueError(_("numbers is (fewest, most) numbers in one input, at least 1; "
+                               "got {numbers}.").format(numbers=numbers))
+        self.max_value, self.numbers, self.seed = max_value, tuple(numbers), seed
+        self.sources = [self.PAD, self.SEPARATOR, *words.vocabulary(lang)]
+        self._source_index = {w: i for i, w in enumerate(self.sources)}
+        self._target_index = {w: i for i, w in enumerate(self.TARGETS)}
+        split_seed, train_seed, test_seed = np.random.SeedSequence(seed).spawn(3)
+        candidates = np.arange(100, max_value + 1)
+        chosen = np.random.default_rng(split_seed).random(len(candidates)) < held_out
+        self.held_out_values = frozenset(int(v) for v in candidates[chosen])
+        self.rng = np.random.default_rng(train_seed)
+        test_rng = np.random.default_rng(test_seed)
+        held = np.array(sorted(self.held_out_values))
+        self.test_values = [tuple(int(v) for v in test_rng.choice(held, size=self._count(test_rng)))
+                            for _row in range(test_size)]
+
+    @property
+    def num_sources(self) -> int:
+        return len(self.sources)
+
+    @property
+    def num_targets(self) -> int:
+        return len(self.TARGETS)
+
+    def _count(self, rng: np.random.Generator) -> int:
+        return int(rng.integers(self.numbers[0], self.numbers[1] + 1))
+
+    def _training_value(self) -> int:
+        digits = int(self.rng.integers(1, len(str(self.max_value)) + 1))
+        low, high = (0 if digits == 1 else 10 ** (digits - 1)), min(10 ** digits - 1, self.max_value)
+        while True:
+            value = int(self.rng.integers(low, high + 1))
+            if value not in self.held_out_values:
+                return value
+
+    def source_tokens(self, values: Sequence[int]) -> list[str]:
+        """The words of some numbers, separated by ","."""
+        from . import numbers as words
+
+        out: list[str] = []
+        for k, value in enumerate(values):
+            out += ([self.SEPARATOR] if k else []) + words.tokens(value, self.lang)
+        return out
+
+    def target_tokens(self, values: Sequence[int]) -> list[str]:
+        """The digits of some numbers, separated by ",", then the end token."""
+        return [*self.SEPARATOR.join(str(v) for v in values), self.END]
+
+    def encode_source(self, tokens: Sequence[str]) -> Tensor:
+        """Source tokens -> indices (S,)."""
+        unknown = [t for t in tokens if t not in self._source_index]
+        if unknown:
+            raise ValueError(_("These words are not in the task's vocabulary: {words}. Write "
+                               "numbers as numbers.words() does.").format(words=" ".join(unknown)))
+        return torch.tensor([self._source_index[t] for t in tokens])
+
+    def pairs(self, rows: Sequence[Sequence[int]]) -> Pairs:
+        """Rows of numbers -> a padded batch."""
+        sources = [self.encode_source(self.source_tokens(v)) for v in rows]
+        targets = [torch.tensor([self._target_index[t] for t in self.target_tokens(v)])
+                   for v in rows]
+        pad = torch.nn.utils.rnn.pad_sequence
+        return Pairs(pad(sources, batch_first=True), torch.tensor([len(s) for s in sources]),
+                     pad(targets, batch_first=True), torch.tensor([len(t) for t in targets]),
+                     [tuple(v) for v in rows])
+
+    def batch(self, batch_size: int = 64) -> Pairs:
+        """A training batch; never a held-out number."""
+        rows = [tuple(self._training_value() for _k in range(self._count(self.rng)))
+                for _row in range(batch_size)]
+        return self.pairs(rows)
+
+    def test_set(self) -> Pairs:
+        """The fixed held-out set, every row made of held-out numbers only."""
+        return self.pairs(self.test_values)
+
+    def source_text(self, indices: Tensor | Sequence[int]) -> list[str]:
+        """Source indices -> tokens, padding dropped."""
+        return [self.sources[int(i)] for i in indices if int(i) != 0]
+
+    def target_text(self, indices: Tensor | Sequence[int]) -> str:
+        """Target indices -> the text before the end token ("23406")."""
+        out = []
+        for i in indices:
+            token = self.TARGETS[int(i)]
+            if token in (self.END, self.PAD):
+                break
+            out.append(token)
+        return "".join(t for t in out if t != self.START)
