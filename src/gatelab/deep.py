@@ -332,8 +332,15 @@ def bits_without_future(model: BiCharLM, stream: Tensor) -> float:
 def matching_hidden(target: int, build: Callable[[int], nn.Module],
                     sizes: range = range(8, 400)) -> int:
     """The hidden size whose model ``build(hidden)`` has the parameter count closest to
-    ``target``."""
-    return min(sizes, key=lambda h: abs(charlm.parameters(build(h)) - target))
+    ``target``: a binary search, since the count grows with the hidden size."""
+    def gap(h: int) -> int:
+        return charlm.parameters(build(h)) - target
+
+    lo, hi = sizes.start, sizes.stop - 1
+    while lo < hi:  # the first size whose count reaches the target
+        mid = (lo + hi) // 2
+        lo, hi = (mid + 1, hi) if gap(mid) < 0 else (lo, mid)
+    return min((h for h in (lo - 1, lo) if h in sizes), key=lambda h: abs(gap(h)))
 
 
 @dataclass(frozen=True)
@@ -434,6 +441,16 @@ def dropout_between_layers(p: float = 0.5, num_layers: int = 2, hidden_size: int
                           found["evaluation"][0][layer].item(),
                           found["training"][1] if layer == num_layers - 1 else None)
             for layer in range(num_layers)]
+
+
+def configuration_label(options: dict[str, Any]) -> str:
+    """A stacked model's options -> "1 layer", "2 layers", "2 layers, dropout 0.3"."""
+    layers, p = options["num_layers"], options.get("dropout", 0.0)
+    if layers == 1:
+        return _("1 layer")
+    if p:
+        return _("{layers} layers, dropout {p:g}").format(layers=layers, p=p)
+    return _("{layers} layers").format(layers=layers)
 
 
 def results() -> dict[str, Any]:

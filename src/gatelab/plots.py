@@ -1160,3 +1160,67 @@ def horizon_errors(errors, ax: Axes | None = None) -> Figure:
                      fontsize=11)
         ax.legend(fontsize="small", loc="lower right")
     return fig
+
+
+# --- Chapter 5: deep and bidirectional networks ---------------------------------------------
+
+
+def layer_reads(rows, steps: int, ax: Axes | None = None) -> Figure:
+    """Which inputs x_1 … x_T each layer and direction has read when it gives its output at one
+    step (what :func:`gatelab.deep.reads` measured): one row per layer and direction, a filled
+    square per input read, the step itself outlined."""
+    with plt.rc_context(style()):
+        if ax is None:
+            fig, grid = _new(figsize=(7, 0.55 * len(rows) + 1.2))
+            ax = grid[0, 0]
+        fig = ax.figure
+        for i, r in enumerate(rows):
+            for s in range(1, steps + 1):
+                read = s in r.inputs
+                ax.add_patch(FancyBboxPatch((s - 0.4, i - 0.35), 0.8, 0.7,
+                                            boxstyle="round,pad=0,rounding_size=0.08",
+                                            facecolor=COLORS["h"] if read else "white",
+                                            edgecolor="black" if s == r.step else COLORS["faint"],
+                                            lw=2 if s == r.step else 0.8))
+        ax.set_xlim(0.4, steps + 0.6)
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_xticks(range(1, steps + 1), [f"x{s}" for s in range(1, steps + 1)])
+        ax.set_yticks(range(len(rows)), [_("layer {layer}, {direction}").format(
+            layer=r.layer, direction=_(r.direction)) for r in rows])
+        ax.tick_params(length=0)
+        for side in ax.spines.values():
+            side.set_visible(False)
+        ax.set_title(_("the inputs each output at step {step} has read (filled)")
+                     .format(step=rows[0].step if rows else 0), fontsize=11)
+    return fig
+
+
+def deep_lm(lang: str = "en", ax: Axes | None = None) -> Figure:
+    """Held-out bits per character during training for each configuration that
+    ``scripts/deep_lm.py`` recorded in ``lang`` (data/deep_lm.json): the mean over the seeds,
+    and the band from the best to the worst seed."""
+    from . import deep
+
+    recorded = deep.results()
+    if lang not in recorded["langs"]:
+        raise KeyError(_("No recorded runs in {lang!r}; the recorded languages are: {langs}.")
+                       .format(lang=lang, langs=", ".join(recorded["langs"])))
+    with plt.rc_context(style()):
+        if ax is None:
+            fig, grid = _new(figsize=(8, 3.8))
+            ax = grid[0, 0]
+        fig = ax.figure
+        for entry in recorded["langs"][lang]["configurations"].values():
+            steps = np.asarray(entry["runs"][0]["history"]["steps"])
+            bits = np.asarray([r["history"]["held_out_bits"] for r in entry["runs"]])  # (S, E)
+            shown = steps > 0  # the untrained model's bits would flatten the rest
+            label = deep.configuration_label(entry["options"])
+            line, = ax.plot(steps[shown], bits.mean(0)[shown], lw=2, marker="o", ms=3,
+                            label=label)
+            ax.fill_between(steps[shown], bits.min(0)[shown], bits.max(0)[shown],
+                            color=line.get_color(), alpha=0.15, lw=0)
+        ax.set_xlabel(_("training steps"))
+        ax.set_ylabel(_("held-out bits per character"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+        ax.legend(fontsize="small")
+    return fig

@@ -468,3 +468,141 @@ def horizon_errors(errors, days: Sequence[int] = (1, 2, 3, 5, 10, 20, 30)) -> Ta
                  caption=_("root-mean-square error, mm per day, over {origins} forecasts from "
                            "the held-out year; the network feeds on its own forecasts")
                  .format(origins=errors.origins))
+
+
+# --- Chapter 5: deep and bidirectional networks ---------------------------------------------
+
+
+def _steps(positions: Sequence[int]) -> str:
+    """Steps 1, 2, 3, 5 -> "x1–x3, x5": runs of consecutive steps as ranges."""
+    runs: list[list[int]] = []
+    for s in positions:
+        if runs and s == runs[-1][-1] + 1:
+            runs[-1].append(s)
+        else:
+            runs.append([s])
+    return ", ".join(f"x{r[0]}" if len(r) == 1 else f"x{r[0]}–x{r[-1]}" for r in runs)
+
+
+def layer_reads(rows) -> Table:
+    """What each layer and direction has read when it gives its output at one step (what
+    :func:`gatelab.deep.reads` measured with gradients)."""
+    step = rows[0].step if rows else 0
+    return Table([_("layer"), _("direction"),
+                  _("inputs that change its output at step {step}").format(step=step)],
+                 [[r.layer, _(r.direction), _steps(r.inputs)] for r in rows],
+                 formats=["d", "", ""])
+
+
+def final_states(rows) -> Table:
+    """Which layer and direction each row of ``h_n`` is, and the slice of ``out`` holding the
+    same numbers (what :func:`gatelab.deep.final_states` found)."""
+    directions = len({r.direction for r in rows})
+    return Table([_("row of h_n"), _("h_n.view(layers, directions, B, H)"), _("layer"),
+                  _("direction"), _("same numbers as"), _("largest difference")],
+                 [[f"h_n[{r.index}]", f"[{r.layer - 1}, {r.index % directions}]", r.layer,
+                   _(r.direction), r.same_as or _("not in out"), r.difference] for r in rows],
+                 formats=["", "", "d", "", "", ".2g"], missing="–")
+
+
+def last_position(rows) -> Table:
+    """For each sequence of a padded batch, how far ``out[:, -1]`` is from its true final
+    states, with and without packing (what :func:`gatelab.deep.last_position` measured)."""
+    return Table([_("length"), _("packed: forward half vs h_n[-2]"), _("packed: all zeros"),
+                  _("not packed: forward half vs h_n[-2]"),
+                  _("not packed: backward half vs h_n[-1]")],
+                 [[r.length, r.packed_forward, _("yes") if r.packed_zero else _("no"),
+                   r.padded_forward, r.padded_backward] for r in rows],
+                 formats=["d", ".2g", "", ".2g", ".2g"],
+                 notes=[_("Largest difference over the hidden units; 0 means out[:, -1] is the "
+                          "final state. The backward half of out[:, -1] has read one input only, "
+                          "the last position's (padding for the shorter sequences).")])
+
+
+def readers(accuracies: Mapping[str, float]) -> Table:
+    """Held-out accuracy of a bidirectional classifier for each way of reading its outputs
+    (keys of :data:`gatelab.deep.READINGS`)."""
+    from .deep import READINGS
+
+    return Table([_("the classifier reads"), _("held-out accuracy")],
+                 [[_(READINGS[name]), value] for name, value in accuracies.items()],
+                 formats=["", ".1%"], notes=[_("Guessing: 50%.")])
+
+
+def peeking(result) -> Table:
+    """Held-out bits per character of a one-direction and a bidirectional character model,
+    the latter also as when it generates (what :func:`gatelab.deep.peeking` returns)."""
+    uni, bi = result.parameters["one direction"], result.parameters["bidirectional"]
+    rows = [[_("one direction"), uni, _("the characters before"), result.one_direction],
+            [_("bidirectional"), bi, _("the whole text, the next character included"),
+             result.bidirectional],
+            [_("bidirectional, generating"), bi, _("the characters before, and the current one "
+                                                   "backwards"), result.without_future]]
+    return Table([_("model"), _("parameters"), _("reads, to predict the next character"),
+                  _("held-out bits per character")],
+                 rows, formats=["", ",d", "", ".2f"],
+                 notes=[_("{steps} training steps each. Guessing blindly: {bits:.2f} bits per "
+                          "character.").format(steps=result.steps, bits=result.guessing)])
+
+
+def dropout_layers(rows) -> Table:
+    """Which layers of a stacked LSTM with ``dropout=p`` change between two runs on the same
+    input (what :func:`gatelab.deep.dropout_between_layers` measured)."""
+    return Table([_("layer"), _("training mode: h_n run 1 vs run 2"),
+                  _("evaluation mode: h_n run 1 vs run 2"), _("share of zeros in out")],
+                 [[r.layer, r.training, r.evaluation, r.out_zeros] for r in rows],
+                 formats=["d", ".2g", ".2g", ".0%"], missing="–")
+
+
+def deep_lm(*langs: str) -> Table:
+    """What ``scripts/deep_lm.py`` recorded (data/deep_lm.json): for each language (``langs``;
+    default: all) and configuration, its parameters and held-out bits per character at the end
+    of training and at the best evaluation during it (mean over the seeds, and the range);
+    the provenance is the caption."""
+    from . import deep
+
+    recorded = deep.results()
+    about, training = recorded["provenance"], recorded["training"]
+    rows = []
+    for lang in langs or recorded["langs"]:
+        for entry in recorded["langs"][lang]["configurations"].values():
+            s = entry["summary"]
+            rows.append([language_name(lang), deep.configuration_label(entry["options"]),
+                         entry["parameters"], s["final_bits_mean"],
+                         f"{s['final_bits_min']:.2f}–{s['final_bits_max']:.2f}",
+                         s["best_bits_mean"], f"{s['best_bits_min']:.2f}–{s['best_bits_max']:.2f}",
+                         s["best_step_median"]])
+    caption = _("{script}, {runs} seeds each, {steps:,} steps, PyTorch {torch}, {threads} "
+                "thread, {date}").format(script=about["script"], runs=s["runs"],
+                                         steps=training["steps"], torch=about["torch"],
+                                         threads=about["threads"], date=about["date"][:10])
+    return Table([_("language"), _("network"), _("parameters"), _("bits at the end"),
+                  _("range"), _("best bits during training"), _("range"),
+                  _("median step of the best")],
+                 rows, formats=["", "", ",d", ".3f", "", ".3f", "", ".0f"], caption=caption)
+
+
+def syllable_survey(yours=None, length: int = 500, temperature: float = 1.0,
+                    seed: int = 0) -> Table:
+    """:func:`syllables` of samples in Bengali and in Hindi: from an untrained model, from
+    ``yours`` (a (model, corpus) pair, shown for its own language) and from the shipped model
+    (:func:`gatelab.languagemodel.load`); ``length`` symbols each at ``temperature``, prompted
+    by the held-out chapter's first words, every sample drawn with the same ``seed``."""
+    from . import charlm, languagemodel
+
+    texts = {}
+    for lang in ("bn", "hi"):
+        shipped, data = languagemodel.load(lang)
+        with torch.random.fork_rng():  # the reader's own random state is left as it was
+            torch.manual_seed(seed)
+            untrained = charlm.CharLM(len(data.vocab))
+        models = {_("{language}: untrained model"): (untrained, data)}
+        if yours is not None and yours[1].lang == lang:
+            models[_("{language}: your model")] = yours
+        models[_("{language}: shipped model")] = (shipped, data)
+        prompt = charlm.prompt_from(data)
+        for label, (model, vocabulary) in models.items():
+            text = charlm.sample(model, vocabulary, prompt, length, temperature,
+                                 torch.Generator().manual_seed(seed))
+            texts[label.format(language=language_name(lang))] = text
+    return syllables(texts)
