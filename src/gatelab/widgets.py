@@ -2,8 +2,9 @@
 
 The explorers compute in the page, not in the kernel (:mod:`gatelab.explorer`): a click or a
 slider is answered at once, the same in JupyterLab, in a saved notebook reopened without a kernel
-and in the HTML lesson. ``GateExplorer``, ``VanishingExplorer`` and ``SequenceExplorer`` make them
-for the chapters; the presets, gate names and examples they show are defined here.
+and in the HTML lesson. ``GateExplorer``, ``VanishingExplorer``, ``SequenceExplorer`` and
+``AttentionExplorer`` make them for the chapters; the presets, gate names and examples they show
+are defined here.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ from .i18n import N_, _
 from .mimetypes import PROGRESS_METADATA, SPEC_MIMETYPE  # shared with gatelab.publish
 
 __all__ = ["EXAMPLES", "GATE_NAMES", "GRU_PRESETS", "LSTM_PRESETS", "MODES", "PRESETS",
-           "PROGRESS_METADATA", "SEQUENCE_PRESETS", "SPEC_MIMETYPE", "GateExplorer",
-           "InputError", "Progress", "SequenceExplorer", "VanishingExplorer", "load_example",
-           "parse_sequence"]
+           "PROGRESS_METADATA", "SEQUENCE_PRESETS", "SPEC_MIMETYPE", "AttentionExplorer",
+           "GateExplorer", "InputError", "Progress", "SequenceExplorer", "VanishingExplorer",
+           "load_example", "parse_sequence"]
 
 
 class InputError(ValueError):
@@ -65,6 +66,19 @@ def GateExplorer(example: str | torch.nn.Module = "memory",
         raise ValueError(_("Give the input sequence too: GateExplorer(lstm, x) with x "
                            "shaped (T, input_size)."))
     return GateWidget(example, x, state, unit=unit, input_names=input_names)
+
+
+def AttentionExplorer(examples, example: int = 0, step: int = 0, end: str = "<end>"):
+    """Chapter 6: pick an input, step through an encoder–decoder's answer, and see which input
+    tokens each output token looked at (:class:`gatelab.explorer.attention.AttentionWidget`).
+
+    ``examples``: a list of dicts ``{"source": [tokens], "target": [tokens], "output": [tokens
+    the model answered, with the end token], "weights": (len(output), len(source)) attention
+    weights, each row summing to 1}``; weights may be lists, a NumPy array or a torch tensor.
+    ``end`` is the end token's label."""
+    from .explorer.attention import AttentionWidget
+
+    return AttentionWidget(examples, example=example, step=step, end=end)
 
 
 # --- Chapter 1: an RNN's hidden state for an input the learner types ------------------------

@@ -9,7 +9,8 @@ learned, forced open (1), shut (0) or set to a value: the JavaScript twin of
 ``plot.js`` holds the SVG plotting helpers the explorers share, ``ui.js`` their page furniture
 (theme colours, reset and text-size controls, live region, keys kept from JupyterLab's shortcuts,
 redraw when a web font arrives, frame timing); ``gates.js`` is the gate explorer
-(:class:`GateWidget`), ``vanishing.js`` and ``sequence.js`` Chapter 1's (all anywidgets, with
+(:class:`GateWidget`), ``vanishing.js`` and ``sequence.js`` Chapter 1's, ``attention.js``
+Chapter 6's (:class:`AttentionWidget`) (all anywidgets, with
 :class:`~gatelab.explorer.page.PageExplorer` for their page state); ``host.js`` runs the same
 explorers in a plain HTML page with no kernel. :func:`module` assembles one explorer's ES module,
 :func:`page_state`, :func:`page_html` and :func:`page_scripts` put explorers in a page (the
@@ -18,12 +19,13 @@ scheme is described in :mod:`gatelab.explorer.page`).
 
 from .page import MIMETYPE, module, page_html, page_scripts, page_state
 
-__all__ = ["MIMETYPE", "GateWidget", "export", "module", "page_html", "page_scripts",
-           "page_state", "source"]
+__all__ = ["MIMETYPE", "AttentionWidget", "GateWidget", "export", "module", "page_html",
+           "page_scripts", "page_state", "source"]
 
 #: what needs torch (export) or anywidget (the widgets), loaded on first use: putting explorers
 #: in a page (gatelab.publish) needs neither
-_LAZY = {"export": ".export", "source": ".export", "GateWidget": ".gates"}
+_LAZY = {"export": ".export", "source": ".export", "GateWidget": ".gates",
+         "AttentionWidget": ".attention"}
 
 
 def __getattr__(name: str):
