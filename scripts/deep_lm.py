@@ -5,6 +5,9 @@ and their provenance go to data/deep_lm.json (Chapter 5, read by gatelab.deep.re
 
     python scripts/deep_lm.py [--seeds 5] [--steps 1000] [--dropout 0.3] [--langs en bn hi]
 
+Languages may run at the same time in separate processes (``--langs en`` …): each stores its
+own results and provenance in the file as it finishes, keeping the others'.
+
 The configurations have about the same number of parameters: the 1-layer LSTM of 128 units
 that Chapter 5 trains live, and 2-layer LSTMs whose hidden size gives the closest count, one
 without dropout and one with ``nn.LSTM(dropout=p)`` (between the layers only). Training is the
@@ -19,9 +22,11 @@ the load). Run it niced on a shared machine: `nice -n 19`.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +41,7 @@ DEPENDS_ON = ("scripts/deep_lm.py", "src/gatelab/deep.py", "src/gatelab/charlm.p
               "src/gatelab/train.py", "src/gatelab/tasks.py", "notebooks/en", "locales")
 
 ONE_LAYER = {"hidden_size": 128, "embedding_size": 32, "num_layers": 1, "dropout": 0.0}
+LANGS = ["en", "bn", "hi"]
 TRAINING = {"batch_size": 32, "chunk_length": 64, "lr": 0.01, "evaluate_every": 100,
             "held_out_chars": None}
 
@@ -87,8 +93,20 @@ def provenance(argv: list[str]) -> dict:
                   note=NOTE + " (this run: niced, on a machine shared with other work)")
 
 
-def save(results: dict) -> None:
-    RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+def save(lang: str, entry: dict, about: dict, training: dict) -> None:
+    """Store one language's results and provenance in data/deep_lm.json, keeping the other
+    languages' if they were trained the same way: one run per language may go on at the same
+    time (``--langs en``, ``--langs bn`` …), so the file is locked while it is updated."""
+    with open(Path(tempfile.gettempdir()) / "gatelab_deep_lm.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+        if results.get("training") != training:
+            results = {"training": training, "provenance": {}, "langs": {}}
+        results["provenance"][lang] = about
+        results["langs"][lang] = entry
+        results["langs"] = {k: results["langs"][k] for k in sorted(
+            results["langs"], key=lambda k: (k not in LANGS, LANGS.index(k) if k in LANGS else k))}
+        RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
 
 
 def main(argv: list[str]) -> None:
@@ -96,21 +114,19 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--seeds", type=int, default=5, help="seeds 0 … N-1 per configuration")
     parser.add_argument("--steps", type=int, default=1000, help="BPTT chunks of training")
     parser.add_argument("--dropout", type=float, default=0.3, help="between the two layers")
-    parser.add_argument("--langs", nargs="+", default=["en", "bn", "hi"])
+    parser.add_argument("--langs", nargs="+", default=LANGS)
     args = parser.parse_args(argv)
     if args.seeds < 3:
         parser.error("use at least 3 seeds: fewer say little about how much a run varies")
     torch.set_num_threads(1)
-    started = time.perf_counter()
-    results = {"provenance": provenance(argv),
-               "training": {**TRAINING, "steps": args.steps, "dropout": args.dropout},
-               "langs": {}}
+    training = {**TRAINING, "steps": args.steps, "dropout": args.dropout}
     for lang in args.langs:
+        started = time.perf_counter()
+        about = provenance(argv)
         data = charlm.corpus(lang)
         entry = {"corpus": {"train_chars": len(data.train), "held_out_chars": len(data.held_out),
                             "held_out_chapter": data.held_out_chapter, "vocab": len(data.vocab)},
                  "configurations": {}}
-        results["langs"][lang] = entry
         for label, options in configurations(len(data.vocab), args.dropout).items():
             runs = [run(data, options, seed, args.steps) for seed in range(args.seeds)]
             entry["configurations"][label] = {
@@ -118,9 +134,8 @@ def main(argv: list[str]) -> None:
                 "parameters": charlm.parameters(deep.DeepCharLM(len(data.vocab), **options)),
                 "summary": summary(runs), "runs": runs}
             print(f"{lang} | {label}: {entry['configurations'][label]['summary']}", flush=True)
-            save(results)
-    results["provenance"]["seconds"] = round(time.perf_counter() - started, 1)
-    save(results)
+        about["seconds"] = round(time.perf_counter() - started, 1)
+        save(lang, entry, about, training)
 
 
 if __name__ == "__main__":
