@@ -2,7 +2,7 @@
 save them as data/char_lm_{lang}.pt and record them in data/checkpoints.json (file, sha256,
 architecture, vocabulary, seed, steps, validation and held-out bits per character, provenance).
 
-    python scripts/char_lm_shipped.py [--langs en bn hi] [--dry-run]
+    python scripts/char_lm_shipped.py [--langs en bn hi] [--dropout 0.3] [--dry-run]
 
 The corpus is small (about 50 000 characters a language) and the chapter's live model
 (128 units) already overfits after a few hundred steps, so the larger model is regularised:
@@ -107,11 +107,15 @@ def make(lang: str, dry_run: bool) -> dict:
             "architecture": ARCHITECTURE, "parameters": charlm.parameters(model),
             "training": TRAINING, "vocab": data.vocab,
             "corpus": {"lang": lang, "train_chars": len(text), "validation_chars": len(validation),
+                       # which text it learned from: the course's prose changes over time
+                       "train_sha256": checkpoints.sha256(data.train.encode("utf-8")),
+                       "held_out_sha256": checkpoints.sha256(data.held_out.encode("utf-8")),
                        "held_out_chapter": data.held_out_chapter,
                        "held_out_chars": len(data.held_out)},
             **result, "held_out_bits": round(held_out, 4),
             "provenance": record("scripts/char_lm_shipped.py",
-                                 f"python scripts/char_lm_shipped.py --langs {lang}", ROOT,
+                                 f"python scripts/char_lm_shipped.py --langs {lang} "
+                                 f"--dropout {ARCHITECTURE['dropout']}", ROOT,
                                  DEPENDS_ON)}
 
 
@@ -119,7 +123,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--langs", nargs="+", default=["en", "bn", "hi"])
     parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--dropout", type=float, default=ARCHITECTURE["dropout"])
     args = parser.parse_args()
+    ARCHITECTURE["dropout"] = args.dropout  # recorded with each model
     torch.set_num_threads(1)  # reproducible weights, and timings that compare on a busy machine
     path = DATA / checkpoints.INDEX
     for lang in args.langs:

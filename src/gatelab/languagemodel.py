@@ -103,35 +103,45 @@ class States:
     c: np.ndarray | None
 
 
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))  # = 1 / (1 + e^-x), without overflow
+
+
 @torch.no_grad()
 def states(model: charlm.CharLM, data: charlm.Corpus, text: str) -> States:
     """Run ``model`` over ``text`` from a zero state, one character at a time, and record h and
-    c after each character. The input weights are applied to the whole text at once; only the
-    recurrent part runs step by step."""
-    x = data.encode(text)  # (T,)
+    c after each character (PyTorch's equations for nn.RNN, nn.GRU and nn.LSTM, gates in its
+    order). The input weights are applied to the whole text at once; only the recurrent part
+    runs step by step, in NumPy, whose small operations cost less than PyTorch's."""
     rnn = model.rnn
-    hidden = rnn.hidden_size
+    H = rnn.hidden_size
+    x = data.encode(text)  # (T,)
     inputs = nn.functional.linear(model.embed(x), rnn.weight_ih_l0, rnn.bias_ih_l0)  # (T, G*H)
-    w_hh, b_hh = rnn.weight_hh_l0, rnn.bias_hh_l0
-    h = torch.zeros(hidden)
-    c = torch.zeros(hidden)
-    hs, cs = torch.empty(len(x), hidden), torch.empty(len(x), hidden)
+    inputs = inputs.numpy().astype(np.float32)
+    w_hh = rnn.weight_hh_l0.numpy().astype(np.float32)  # (G*H, H)
+    b_hh = rnn.bias_hh_l0.numpy().astype(np.float32)  # (G*H,)
+    if model.kind != "GRU":  # the GRU's b_hn sits inside the reset gate's product
+        inputs, b_hh = inputs + b_hh, np.zeros_like(b_hh)
+    h, c = np.zeros(H, np.float32), np.zeros(H, np.float32)
+    hs = np.empty((len(x), H), np.float32)
+    cs = np.empty((len(x), H), np.float32) if model.kind == "LSTM" else None
     for t in range(len(x)):
-        recurrent = torch.addmv(b_hh, w_hh, h)  # (G*H,)
+        z = inputs[t]
         if model.kind == "LSTM":
-            i, f, g, o = (inputs[t] + recurrent).chunk(4)
-            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-            h = torch.sigmoid(o) * torch.tanh(c)
+            z = z + w_hh @ h
+            gates = _sigmoid(z)  # i, f, (g), o
+            c = gates[H : 2 * H] * c + gates[:H] * np.tanh(z[2 * H : 3 * H])
+            h = gates[3 * H :] * np.tanh(c)
             cs[t] = c
         elif model.kind == "GRU":
-            xr, xz, xn = inputs[t].chunk(3)
-            hr, hz, hn = recurrent.chunk(3)
-            r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
-            h = (1 - z) * torch.tanh(xn + r * hn) + z * h
+            hr = w_hh @ h + b_hh  # (3H,)
+            r = _sigmoid(z[:H] + hr[:H])
+            u = _sigmoid(z[H : 2 * H] + hr[H : 2 * H])
+            h = (1 - u) * np.tanh(z[2 * H :] + r * hr[2 * H :]) + u * h
         else:
-            h = torch.tanh(inputs[t] + recurrent)
+            h = np.tanh(z + w_hh @ h)
         hs[t] = h
-    return States(text, hs.numpy(), cs.numpy() if model.kind == "LSTM" else None)
+    return States(text, hs, cs)
 
 
 def _is_letter(ch: str) -> bool:
@@ -312,3 +322,25 @@ def untrained_like(model: charlm.CharLM, seed: int = 0) -> charlm.CharLM:
     torch.manual_seed(seed)
     return charlm.CharLM(model.head.out_features, model.rnn.hidden_size,
                          model.embed.embedding_dim, model.kind).eval()
+
+
+def look_inside(model: charlm.CharLM, data: charlm.Corpus, text: str,
+                seed: int = 0) -> tuple[States, list[Unit], list[Unit]]:
+    """The states of ``model`` over ``text``, its best unit for each feature, and the same for
+    an untrained model of its shape (the control)."""
+    found = states(model, data, text)
+    control = states(untrained_like(model, seed), data, text)
+    return found, best_units(found), best_units(control)
+
+
+def passage(text: str, length: int = 240, mark: str = "(", skip: int = 0) -> slice:
+    """Where to look: about ``length`` characters of ``text`` around its ``skip``-th ``mark``
+    (default: the first opening bracket), starting at a word's start."""
+    at = -1
+    for _time in range(skip + 1):
+        at = text.find(mark, at + 1)
+        if at < 0:
+            raise ValueError(_("The text has no {n}th {mark!r}; it has {count}.")
+                             .format(n=skip + 1, mark=mark, count=text.count(mark)))
+    start = max(text.rfind(" ", 0, max(at - length // 3, 0)) + 1, 0)
+    return slice(start, min(start + length, len(text)))

@@ -1062,8 +1062,6 @@ def unit_over_text(text: str, values, lang: str, title: str = "", width: int = 4
     (a consonant with its vowel sign, a conjunct) gets the value after its last one, the state
     the model had when it had read the whole of it. ``lang``: the language of ``text``, whose
     font draws it (the labels are in the learner's language)."""
-    from matplotlib.colors import Normalize
-
     from .fonts import FAMILIES
 
     values = _numpy(values).reshape(-1)
@@ -1072,28 +1070,32 @@ def unit_over_text(text: str, values, lang: str, title: str = "", width: int = 4
                          .format(n=len(values), m=len(text)))
     pieces = _clusters(text)
     lines = [pieces[i : i + width] for i in range(0, len(pieces), width)]
-    scale = max(float(np.abs(values).max()), 1e-6)
-    norm, cmap = Normalize(-scale, scale), plt.get_cmap("RdBu_r")
+    # a quarter beyond the largest value: the darkest cells stay light enough to read
+    scale = 1.25 * max(float(np.abs(values).max()), 1e-6)
+    grid = np.full((len(lines), width), np.nan)  # (lines, width): the value behind each piece
+    for row, line in enumerate(lines):
+        grid[row, : len(line)] = [values[end - 1] for _start, end in line]
     with plt.rc_context(style()):
         if ax is None:
-            fig, grid = _new(figsize=(0.21 * width + 1.6, 0.42 * len(lines) + 1.0))
-            ax = grid[0, 0]
+            fig, axes = _new(figsize=(0.21 * width + 1.6, 0.42 * len(lines) + 1.0))
+            ax = axes[0, 0]
         fig = ax.figure
+        image = ax.imshow(grid, cmap="RdBu_r", vmin=-scale, vmax=scale, aspect="auto",
+                          interpolation="nearest", extent=(0, width, len(lines), 0))
+        family = FAMILIES.get(lang, FAMILIES["en"])
         for row, line in enumerate(lines):
             for col, (start, end) in enumerate(line):
-                ax.add_patch(FancyBboxPatch((col, row), 1, 1, boxstyle="square,pad=0",
-                                            facecolor=cmap(norm(values[end - 1])), lw=0))
                 piece = text[start:end].replace("\n", " ")
                 if piece.strip():
+                    # in_layout=False: constrained layout need not measure every piece
                     ax.text(col + 0.5, row + 0.55, piece, ha="center", va="center", fontsize=11,
-                            family=FAMILIES.get(lang, FAMILIES["en"]))
+                            family=family, in_layout=False)
         ax.set_xlim(0, width)
         ax.set_ylim(len(lines), 0)
         ax.set_axis_off()
         if title:
             ax.set_title(title)
-        fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.8,
-                     label=_("the unit's value"))
+        fig.colorbar(image, ax=ax, shrink=0.8, label=_("the unit's value"))
     return fig
 
 
