@@ -112,14 +112,15 @@ def inputs(series: Series, start: int, stop: int) -> Tensor:
     """What the network reads at days start … stop−1 (T, 3): that day's rainfall (mm) and the
     sine and cosine of the next day's place in the year: the calendar is known in advance."""
     if not 0 <= start < stop <= len(series.values):
-        raise ValueError(_("Days {start} to {stop} are outside the series of {n} days.")
+        raise ValueError(_("Days {start} to {stop} are outside the series of {n} days; choose "
+                           "days from 0 to {n}.")
                          .format(start=start, stop=stop, n=len(series.values)))
     angle = 2 * math.pi * ((series.day_of_year[start:stop] + 1) % YEAR).float() / YEAR  # (T,)
     return torch.stack([series.values[start:stop], torch.sin(angle), torch.cos(angle)], -1)
 
 
 class Forecaster(nn.Module):
-    """Tomorrow's rainfall from today's and tomorrow's date: nn.LSTM (or nn.GRU) -> linear ->
+    """Tomorrow's rainfall from today's rainfall and tomorrow's date: nn.LSTM (or nn.GRU) -> linear ->
     softplus, so that a forecast is never negative.
 
     Time-major: x (T, B, 3) -> forecasts (T, B) in mm per day and the new state. Rainfall is
