@@ -196,3 +196,33 @@ def test_unit_over_text_draws_on_given_axes():
         fig = Figure()
         ax = fig.subplots()
     assert plots.unit_over_text("ab cd", np.arange(5.0), "en", ax=ax) is fig
+
+
+def test_inside_unit_titles_the_feature_in_the_learners_language():
+    gatelab.use("en")
+    text = "ab (cd ef) gh (ij) kl"
+    c = np.zeros((len(text), 3))
+    c[:, 1] = languagemodel.inside_brackets(text)
+    found = languagemodel.States(text, np.zeros((len(text), 3)), c)
+    unit = languagemodel.best_units(found, ["inside brackets"])[0]
+    fig = plots.inside_unit(found, unit, "en", slice(3, 12))
+    assert "unit 1 of c" in fig.axes[0].get_title() and "+1.00" in fig.axes[0].get_title()
+    assert "".join(t.get_text() for t in fig.axes[0].texts) == text[3:12].replace(" ", "")
+
+
+def test_shipped_table_and_samples_show_both_models():
+    torch.set_num_threads(1)
+    gatelab.use("en")
+    shipped = languagemodel.load("en")
+    data = charlm.corpus("en")
+    torch.manual_seed(0)
+    yours = charlm.CharLM(len(data.vocab), 16, 8)
+    table = report.shipped_lm(shipped, yours=(yours, data))
+    assert [row[0] for row in table.rows] == ["your model", "shipped model"]
+    assert table.rows[1][4] == pytest.approx(languagemodel.record("en")["held_out_bits"], abs=0.01)
+    assert table.rows[0][4] > table.rows[1][4]  # an untrained model is far worse
+    assert "char_lm_shipped.py" in table.caption
+    samples = report.shipped_samples(shipped, (yours, data), length=40)
+    prompt = charlm.prompt_from(data)
+    assert all(row[1].startswith(prompt) and len(row[1]) >= len(prompt) + 30
+               for row in samples.rows)

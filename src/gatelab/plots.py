@@ -1099,6 +1099,16 @@ def unit_over_text(text: str, values, lang: str, title: str = "", width: int = 4
     return fig
 
 
+def inside_unit(found, unit, lang: str, where: slice | None = None, width: int = 48) -> Figure:
+    """The unit ``unit`` (a :class:`gatelab.languagemodel.Unit`) over ``found.text[where]``
+    (``found``: :class:`gatelab.languagemodel.States`), titled with the feature it follows."""
+    where = where or slice(0, len(found.text))
+    values = getattr(found, unit.state)[where, unit.unit]
+    title = _("unit {unit} of {state}, which follows “{feature}” (correlation {r})").format(
+        unit=unit.unit, state=unit.state, feature=_(unit.feature), r=f"{unit.correlation:+.2f}")
+    return unit_over_text(found.text[where], values, lang, title=title, width=width)
+
+
 # --- Chapter 5: forecasting a time series ---
 
 

@@ -423,6 +423,55 @@ def char_lm_cells(lang: str, yours: float | None = None, yours_label: str = "") 
 # --- Chapter 5: looking inside a language model -----------------------------------------------
 
 
+def shipped_lm(shipped, yours=None) -> Table:
+    """Held-out bits per character and perplexity of the shipped model of a language
+    (``shipped``: what :func:`gatelab.languagemodel.load` returns) and of ``yours`` (a (model,
+    corpus) pair), each measured now on the held-out chapter, with units, parameters and
+    training steps; the caption says how the shipped one was made and what it scored then."""
+    from . import charlm, languagemodel
+
+    model, data = shipped
+    record = languagemodel.record(data.lang)
+    rows = []
+    if yours is not None:
+        mine, mine_data = yours
+        rows.append([_("your model"), mine.rnn.hidden_size, charlm.parameters(mine), None,
+                     charlm.bits_per_char(mine, mine_data.encode(mine_data.held_out))])
+    rows.append([_("shipped model"), model.rnn.hidden_size, charlm.parameters(model),
+                 record["steps"], charlm.bits_per_char(model, data.encode(data.held_out))])
+    about = record["provenance"]
+    caption = _("{script}: dropout {dropout}, weight decay {decay}, stopped at the best of "
+                "{run} steps on a validation text ({bits:.3f} bits); held-out {held:.3f} bits "
+                "when trained, PyTorch {torch}, {date}").format(
+        script=about["script"], dropout=record["architecture"]["dropout"],
+        decay=record["training"]["weight_decay"], run=record["steps_run"],
+        bits=record["validation_bits"], held=record["held_out_bits"], torch=about["torch"],
+        date=about["date"][:10])
+    return Table([_("model"), _("units"), _("parameters"), _("training steps"),
+                  _("held-out bits per character"), _("perplexity")],
+                 [[*row, 2 ** row[-1]] for row in rows], formats=["", "d", ",d", ",d", ".3f", ".2f"],
+                 caption=caption, missing="–")
+
+
+def shipped_samples(shipped, yours=None, prompt: str = "", length: int = 300,
+                    temperature: float = 0.8, seed: int = 0) -> Table:
+    """A continuation of ``prompt`` (default: the held-out chapter's first words) by ``yours``
+    and by the shipped model (each a (model, corpus) pair), ``length`` symbols at
+    ``temperature``, every sample drawn with a generator seeded with ``seed``."""
+    from . import charlm
+
+    models = {_("your model"): yours} if yours is not None else {}
+    models[_("shipped model")] = shipped
+    prompt = prompt or charlm.prompt_from(shipped[1])
+    rows = []
+    for label, (model, data) in models.items():
+        text = charlm.sample(model, data, prompt, length, temperature,
+                             torch.Generator().manual_seed(seed))
+        rows.append([label, (prompt + text).replace("\n", " ↵ ")])  # a line break breaks a table
+    return Table([_("model"), _("prompt and sample at temperature {t}").format(t=temperature)],
+                 rows, align="ll")
+
+
 def units(found: Sequence, control: Sequence | None = None) -> Table:
     """The unit that follows each feature best (what :func:`gatelab.languagemodel.best_units`
     returns): its state (h or c) and number, its correlation with the feature, the same where
