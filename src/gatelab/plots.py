@@ -1236,3 +1236,117 @@ def deep_lm(lang: str = "en", ax: Axes | None = None) -> Figure:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
         ax.legend(fontsize="small")
     return fig
+
+
+# --- Chapter 5: deep and bidirectional networks ---------------------------------------------
+
+
+def layer_reads(rows, steps: int, ax: Axes | None = None) -> Figure:
+    """Which inputs x_1 … x_T each layer and direction has read when it gives its output at one
+    step (what :func:`gatelab.deep.reads` measured): one row per layer and direction, a filled
+    square per input read, the step itself outlined."""
+    with plt.rc_context(style()):
+        if ax is None:
+            fig, grid = _new(figsize=(7, 0.55 * len(rows) + 1.2))
+            ax = grid[0, 0]
+        fig = ax.figure
+        for i, r in enumerate(rows):
+            for s in range(1, steps + 1):
+                read = s in r.inputs
+                ax.add_patch(FancyBboxPatch((s - 0.4, i - 0.35), 0.8, 0.7,
+                                            boxstyle="round,pad=0,rounding_size=0.08",
+                                            facecolor=COLORS["h"] if read else "white",
+                                            edgecolor="black" if s == r.step else COLORS["faint"],
+                                            lw=2 if s == r.step else 0.8))
+        ax.set_xlim(0.4, steps + 0.6)
+        ax.set_ylim(len(rows) - 0.5, -0.5)
+        ax.set_xticks(range(1, steps + 1), [f"x{s}" for s in range(1, steps + 1)])
+        ax.set_yticks(range(len(rows)), [_("layer {layer}, {direction}").format(
+            layer=r.layer, direction=_(r.direction)) for r in rows])
+        ax.tick_params(length=0)
+        ax.grid(False)
+        for side in ax.spines.values():
+            side.set_visible(False)
+        ax.set_title(_("the inputs each output at step {step} has read (filled)")
+                     .format(step=rows[0].step if rows else 0), fontsize=11)
+    return fig
+
+
+def deep_lm(lang: str = "en", ax: Axes | None = None) -> Figure:
+    """Held-out bits per character during training for each configuration that
+    ``scripts/deep_lm.py`` recorded in ``lang`` (data/deep_lm.json): the mean over the seeds,
+    and the band from the best to the worst seed."""
+    from . import deep
+
+    recorded = deep.results()
+    if lang not in recorded["langs"]:
+        raise KeyError(_("No recorded runs in {lang!r}; the recorded languages are: {langs}.")
+                       .format(lang=lang, langs=", ".join(recorded["langs"])))
+    with plt.rc_context(style()):
+        if ax is None:
+            fig, grid = _new(figsize=(8, 3.8))
+            ax = grid[0, 0]
+        fig = ax.figure
+        for entry in recorded["langs"][lang]["configurations"].values():
+            steps = np.asarray(entry["runs"][0]["history"]["steps"])
+            bits = np.asarray([r["history"]["held_out_bits"] for r in entry["runs"]])  # (S, E)
+            shown = steps > 0  # the untrained model's bits would flatten the rest
+            label = deep.configuration_label(entry["options"])
+            line, = ax.plot(steps[shown], bits.mean(0)[shown], lw=2, marker="o", ms=3,
+                            label=label)
+            ax.fill_between(steps[shown], bits.min(0)[shown], bits.max(0)[shown],
+                            color=line.get_color(), alpha=0.15, lw=0)
+        ax.set_xlabel(_("training steps"))
+        ax.set_ylabel(_("held-out bits per character"))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+        ax.legend(fontsize="small")
+    return fig
+
+
+# --- Chapter 6: why Transformers replaced recurrence ---
+
+
+def recurrence_timing(timing, committed: bool = True, axes: Sequence[Axes] | None = None) -> Figure:
+    """Milliseconds per pass against sequence length T, on log-log axes, for each network of
+    ``timing`` (:func:`gatelab.recurrence.measure`): a forward pass on the left, a training step
+    on the right; with ``committed``, the run of ``benchmarks/recurrence_vs_attention.py`` as
+    thin dashed lines; grey guides show how a time in proportion to T and to T² rises."""
+    from . import recurrence
+
+    saved = recurrence.committed_timing() if committed else None
+    colors = {"lstm": COLORS["h"], "lstm_loop": COLORS["x"], "attention": COLORS["y"]}
+    with plt.rc_context(style()):
+        if axes is None:
+            fig, grid = _new(1, 2, figsize=(11, 4.2))
+            axes = grid[0]
+        fig = axes[0].figure
+        for ax, step in zip(axes, ("forward", "training"), strict=True):
+            lengths = np.asarray(timing.lengths, dtype=float)
+            for kind, seconds in timing.times(step).items():
+                ax.plot(lengths, np.asarray(seconds) * 1000, lw=2, marker="o", ms=4,
+                        color=colors[kind], label=_(recurrence.LABELS[kind]))
+            if saved is not None:
+                for kind, seconds in saved.times(step).items():
+                    ax.plot(saved.lengths, np.asarray(seconds) * 1000, lw=1, ls="--",
+                            color=colors[kind], alpha=0.8)
+            everything = [*timing.lengths, *(saved.lengths if saved is not None else [])]
+            span = np.asarray([min(everything), max(everything)], dtype=float)
+            first = min(s[0] for s in timing.times(step).values()) * 1000
+            ax.plot(span, first * span / span[0], color=COLORS["faint"], lw=1, ls=":")
+            ax.plot(span, first * (span / span[0]) ** 2, color=COLORS["faint"], lw=1, ls="-.")
+            ax.set_xscale("log", base=2)
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+            _log_axis(ax)
+            ax.set_ylim(bottom=first / 3)
+            ax.set_xlabel(_("sequence length T"))
+            ax.set_ylabel(_("milliseconds per pass"))
+            ax.set_title(_(recurrence.STEPS[step]), fontsize=11)
+        handles, labels = axes[0].get_legend_handles_labels()
+        handles += [Line2D([], [], color="black", lw=1, ls="--"),
+                    Line2D([], [], color=COLORS["faint"], lw=1, ls=":"),
+                    Line2D([], [], color=COLORS["faint"], lw=1, ls="-.")]
+        labels += [_("committed run"), _("in proportion to T"), _("in proportion to T²")]
+        if saved is None:
+            del handles[-3], labels[-3]
+        axes[1].legend(handles, labels, fontsize="small", loc="upper left")
+    return fig

@@ -655,3 +655,251 @@ def syllable_survey(yours=None, length: int = 500, temperature: float = 1.0,
                                  torch.Generator().manual_seed(seed))
             texts[label.format(language=language_name(lang))] = text
     return syllables(texts)
+
+
+# --- Chapter 5: deep and bidirectional networks ---------------------------------------------
+
+
+def _steps(positions: Sequence[int]) -> str:
+    """Steps 1, 2, 3, 5 -> "x1–x3, x5": runs of consecutive steps as ranges."""
+    runs: list[list[int]] = []
+    for s in positions:
+        if runs and s == runs[-1][-1] + 1:
+            runs[-1].append(s)
+        else:
+            runs.append([s])
+    return ", ".join(f"x{r[0]}" if len(r) == 1 else f"x{r[0]}–x{r[-1]}" for r in runs)
+
+
+def layer_reads(rows) -> Table:
+    """What each layer and direction has read when it gives its output at one step (what
+    :func:`gatelab.deep.reads` measured with gradients)."""
+    step = rows[0].step if rows else 0
+    return Table([_("layer"), _("direction"),
+                  _("inputs that change its output at step {step}").format(step=step)],
+                 [[r.layer, _(r.direction), _steps(r.inputs)] for r in rows],
+                 formats=["d", "", ""])
+
+
+def final_states(rows) -> Table:
+    """Which layer and direction each row of ``h_n`` is, and the slice of ``out`` holding the
+    same numbers (what :func:`gatelab.deep.final_states` found)."""
+    directions = len({r.direction for r in rows})
+    return Table([_("row of h_n"), _("h_n.view(layers, directions, B, H)"), _("layer"),
+                  _("direction"), _("same numbers as"), _("largest difference")],
+                 [[f"h_n[{r.index}]", f"[{r.layer - 1}, {r.index % directions}]", r.layer,
+                   _(r.direction), r.same_as or _("not in out"), r.difference] for r in rows],
+                 formats=["", "", "d", "", "", ".2g"], missing="–")
+
+
+def last_position(rows) -> Table:
+    """For each sequence of a padded batch, how far ``out[:, -1]`` is from its true final
+    states, with and without packing (what :func:`gatelab.deep.last_position` measured)."""
+    return Table([_("length"), _("packed: forward half vs h_n[-2]"), _("packed: all zeros"),
+                  _("not packed: forward half vs h_n[-2]"),
+                  _("not packed: backward half vs h_n[-1]")],
+                 [[r.length, r.packed_forward, _("yes") if r.packed_zero else _("no"),
+                   r.padded_forward, r.padded_backward] for r in rows],
+                 formats=["d", ".2g", "", ".2g", ".2g"],
+                 notes=[_("Largest difference over the hidden units; 0 means out[:, -1] is the "
+                          "final state. The backward half of out[:, -1] has read one input only, "
+                          "the last position's (padding for the shorter sequences).")])
+
+
+def readers(accuracies: Mapping[str, float]) -> Table:
+    """Held-out accuracy of a bidirectional classifier for each way of reading its outputs
+    (keys of :data:`gatelab.deep.READINGS`)."""
+    from .deep import READINGS
+
+    return Table([_("the classifier reads"), _("held-out accuracy")],
+                 [[_(READINGS[name]), value] for name, value in accuracies.items()],
+                 formats=["", ".1%"], notes=[_("Guessing: 50%.")])
+
+
+def peeking(result) -> Table:
+    """Held-out bits per character of a one-direction and a bidirectional character model,
+    the latter also as when it generates (what :func:`gatelab.deep.peeking` returns)."""
+    uni, bi = result.parameters["one direction"], result.parameters["bidirectional"]
+    rows = [[_("one direction"), uni, _("the characters before"), result.one_direction],
+            [_("bidirectional"), bi, _("the whole text, the next character included"),
+             result.bidirectional],
+            [_("bidirectional, generating"), bi, _("the characters before, and the current one "
+                                                   "backwards"), result.without_future]]
+    return Table([_("model"), _("parameters"), _("reads, to predict the next character"),
+                  _("held-out bits per character")],
+                 rows, formats=["", ",d", "", ".2f"],
+                 notes=[_("{steps} training steps each. Guessing blindly: {bits:.2f} bits per "
+                          "character.").format(steps=result.steps, bits=result.guessing)])
+
+
+def dropout_layers(rows) -> Table:
+    """Which layers of a stacked LSTM with ``dropout=p`` change between two runs on the same
+    input (what :func:`gatelab.deep.dropout_between_layers` measured)."""
+    return Table([_("layer"), _("training mode: h_n run 1 vs run 2"),
+                  _("evaluation mode: h_n run 1 vs run 2"), _("share of zeros in out")],
+                 [[r.layer, r.training, r.evaluation, r.out_zeros] for r in rows],
+                 formats=["d", ".2g", ".2g", ".0%"], missing="–")
+
+
+def deep_lm(*langs: str) -> Table:
+    """What ``scripts/deep_lm.py`` recorded (data/deep_lm.json): for each language (``langs``;
+    default: all) and configuration, its parameters and held-out bits per character at the end
+    of training and at the best evaluation during it (mean over the seeds, and the range);
+    the provenance is the caption."""
+    from . import deep
+
+    recorded = deep.results()
+    langs = langs or tuple(recorded["langs"])
+    about, training = recorded["provenance"][langs[0]], recorded["training"]
+    rows = []
+    for lang in langs:
+        for entry in recorded["langs"][lang]["configurations"].values():
+            s = entry["summary"]
+            rows.append([language_name(lang), deep.configuration_label(entry["options"]),
+                         entry["parameters"], s["final_bits_mean"],
+                         f"{s['final_bits_min']:.2f}–{s['final_bits_max']:.2f}",
+                         s["best_bits_mean"], f"{s['best_bits_min']:.2f}–{s['best_bits_max']:.2f}",
+                         s["best_step_median"]])
+    caption = _("{script}, {runs} seeds each, {steps:,} steps, PyTorch {torch}, {threads} "
+                "thread, {date}").format(script=about["script"], runs=s["runs"],
+                                         steps=training["steps"], torch=about["torch"],
+                                         threads=about["threads"], date=about["date"][:10])
+    return Table([_("language"), _("network"), _("parameters"), _("bits at the end"),
+                  _("range"), _("best bits during training"), _("range"),
+                  _("median step of the best")],
+                 rows, formats=["", "", ",d", ".3f", "", ".3f", "", ".0f"], caption=caption)
+
+
+def syllable_survey(yours=None, length: int = 500, temperature: float = 1.0,
+                    seed: int = 0) -> Table:
+    """:func:`syllables` of samples in Bengali and in Hindi: from an untrained model, from
+    ``yours`` (a (model, corpus) pair, shown for its own language) and from the shipped model
+    (:func:`gatelab.languagemodel.load`); ``length`` symbols each at ``temperature``, prompted
+    by the held-out chapter's first words, every sample drawn with the same ``seed``."""
+    from . import charlm, languagemodel
+
+    texts = {}
+    for lang in ("bn", "hi"):
+        shipped, data = languagemodel.load(lang)
+        with torch.random.fork_rng():  # the reader's own random state is left as it was
+            torch.manual_seed(seed)
+            untrained = charlm.CharLM(len(data.vocab))
+        models = {_("{language}: untrained model"): (untrained, data)}
+        if yours is not None and yours[1].lang == lang:
+            models[_("{language}: your model")] = yours
+        models[_("{language}: shipped model")] = (shipped, data)
+        prompt = charlm.prompt_from(data)
+        for label, (model, vocabulary) in models.items():
+            text = charlm.sample(model, vocabulary, prompt, length, temperature,
+                                 torch.Generator().manual_seed(seed))
+            texts[label.format(language=language_name(lang))] = text
+    return syllables(texts)
+
+
+# --- Chapter 6: why Transformers replaced recurrence ---
+
+
+def recurrence_counts(lengths: Sequence[int] = (10, 100, 1000), sizes=None) -> Table:
+    """For each length T, what one LSTM layer and one self-attention layer of the same width
+    do with a sequence (:func:`gatelab.recurrence.counts`): steps that must wait for each
+    other, steps from position 1 to position T, pairs of positions compared, multiply-adds."""
+    from . import recurrence
+
+    sizes = sizes or recurrence.Sizes()
+    names = {"lstm": "LSTM", "attention": _("self-attention")}
+    rows = [[c.length, names[c.kind], c.sequential_steps, c.path, c.pairs, c.multiply_adds]
+            for length in lengths for c in recurrence.counts(length, sizes)]
+    caption = _("One layer, {width} numbers wide, one sequence; independent of the computer").format(
+        width=sizes.width)
+    return Table([_("length T"), _("layer"), _("steps one after another"),
+                  _("steps from position 1 to T"), _("pairs of positions compared"),
+                  _("multiply-adds")], rows, formats=["d", "", ",d", ",d", ",d", ",d"],
+                 caption=caption, missing="–")
+
+
+def _timing_rows(label: str, timing, step: str, lengths: Sequence[int]) -> list[list]:
+    """One row per network of ``timing``: milliseconds at each of ``lengths`` (None where it
+    was not measured); ``label`` in the first cell of the first row."""
+    from . import recurrence
+
+    rows = []
+    for i, (kind, seconds) in enumerate(timing.times(step).items()):
+        by_length = dict(zip(timing.lengths, seconds, strict=True))
+        rows.append([label if i == 0 else "", _(recurrence.LABELS[kind]),
+                     *(by_length[t] * 1000 if t in by_length else None for t in lengths)])
+    return rows
+
+
+def recurrence_timing(timing, step: str = "training", committed: bool = True) -> Table:
+    """Milliseconds per pass of each network at each length of ``timing`` (what
+    :func:`gatelab.recurrence.measure` returns, on this computer) and, with ``committed``, the
+    same lengths in the run of ``benchmarks/recurrence_vs_attention.py``; ``step`` is "forward"
+    or "training" (forward and backward). A note compares self-attention with nn.LSTM at the
+    longest length."""
+    from . import recurrence
+
+    rows = _timing_rows(_("this computer"), timing, step, timing.lengths)
+    notes = []
+    longest = timing.lengths[-1]
+    ratios = {}
+    if committed:
+        recorded = recurrence.committed()
+        saved = recurrence.Timing.from_json(recorded["timing"])
+        rows += _timing_rows(_("committed run"), saved, step, timing.lengths)
+        about = recorded["provenance"]
+        notes.append(_("Committed run: {script}, {date}, {cpu}, PyTorch {torch}, one thread, "
+                       "median of {rounds} rounds; load average {load} at the start (a shared, "
+                       "busy machine). Timings depend on the computer and on what else it is "
+                       "doing.").format(script=about["script"], date=about["date"][:10],
+                                         cpu=about["cpu"], torch=about["torch"],
+                                         rounds=recorded["rounds"],
+                                         load=f"{about['load_average'][0]:.1f}"))
+        if longest in saved.lengths:
+            ratios[_("the committed run")] = saved
+    ratios = {_("this computer"): timing, **ratios}
+    for where, measured in ratios.items():
+        times = measured.times(step)
+        if "lstm" in times and "attention" in times:
+            i = measured.lengths.index(longest)
+            notes.append(_("At T = {length}, on {where}: self-attention took {ratio:.1f} times as "
+                           "long as nn.LSTM.").format(length=longest, where=where,
+                                                      ratio=times["attention"][i] / times["lstm"][i]))
+    caption = _("{step}: milliseconds per pass, median of {repeats} after a warm-up; {batch} "
+                "sequences of {width} numbers per position; one torch thread").format(
+        step=_(recurrence.STEPS[step]), repeats=timing.repeats, batch=timing.batch,
+        width=timing.sizes.width)
+    return Table(["", _("network"), *(f"T = {t}" for t in timing.lengths)], rows,
+                 formats=["", "", *[".2f"] * len(timing.lengths)], caption=caption,
+                 notes=notes, missing="–")
+
+
+def generation_memory(tokens: Sequence[int] = (1, 10, 100, 1000), layers: int = 1) -> Table:
+    """What an LSTM and a stack of self-attention layers hold between tokens while generating
+    one token at a time (:func:`gatelab.recurrence.generation_memory`: the sizes of the real
+    tensors), per sequence, and how many times as much the attention layers hold."""
+    from . import recurrence
+
+    sizes = recurrence.Sizes()
+    rows = [[m.tokens, m.lstm, m.attention, m.attention / m.lstm]
+            for m in recurrence.generation_memory(tokens, layers, sizes)]
+    caption = _("{layers} layer(s), {width} numbers wide, one sequence; each number takes 4 "
+                "bytes in float32").format(layers=layers, width=sizes.width)
+    return Table([_("tokens generated"), _("LSTM: numbers in h and c"),
+                  _("self-attention: numbers in the key/value cache"),
+                  _("attention / LSTM")], rows, formats=[",d", ",d", ",d", ",.0f"],
+                 caption=caption)
+
+
+def applications() -> Table:
+    """The map of the course: what recurrent networks are used for, the shape of input and
+    output (Chapter 1's names), the chapters whose ideas each use, and a landmark paper
+    (:data:`gatelab.recurrence.APPLICATIONS`)."""
+    from . import recurrence
+
+    def chapters(numbers: Sequence[int]) -> str:
+        return "; ".join(f"{n} {_(recurrence.CHAPTERS[n])}" for n in numbers)
+
+    rows = [[_(a.name), _(a.example), _(recurrence.SHAPES[a.shape]), chapters(a.chapters),
+             _(a.ideas), _(a.paper)] for a in recurrence.APPLICATIONS]
+    return Table([_("application"), _("input → output"), _("shape"), _("chapters"),
+                  _("what it uses"), _("a landmark paper")], rows, align="llllll")
