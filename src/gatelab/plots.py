@@ -1237,3 +1237,52 @@ def deep_lm(lang: str = "en", ax: Axes | None = None) -> Figure:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
         ax.legend(fontsize="small")
     return fig
+
+
+# --- Chapter 6: why Transformers replaced recurrence ---
+
+
+def recurrence_timing(timing, committed: bool = True, axes: Sequence[Axes] | None = None) -> Figure:
+    """Milliseconds per pass against sequence length T, on log-log axes, for each network of
+    ``timing`` (:func:`gatelab.recurrence.measure`): a forward pass on the left, a training step
+    on the right; with ``committed``, the run of ``benchmarks/recurrence_vs_attention.py`` as
+    thin dashed lines; grey guides show how a time in proportion to T and to T² rises."""
+    from . import recurrence
+
+    saved = recurrence.committed_timing() if committed else None
+    colors = {"lstm": COLORS["h"], "lstm_loop": COLORS["x"], "attention": COLORS["y"]}
+    with plt.rc_context(style()):
+        if axes is None:
+            fig, grid = _new(1, 2, figsize=(11, 4.2))
+            axes = grid[0]
+        fig = axes[0].figure
+        for ax, step in zip(axes, ("forward", "training"), strict=True):
+            lengths = np.asarray(timing.lengths, dtype=float)
+            for kind, seconds in timing.times(step).items():
+                ax.plot(lengths, np.asarray(seconds) * 1000, lw=2, marker="o", ms=4,
+                        color=colors[kind], label=_(recurrence.LABELS[kind]))
+            if saved is not None:
+                for kind, seconds in saved.times(step).items():
+                    ax.plot(saved.lengths, np.asarray(seconds) * 1000, lw=1, ls="--",
+                            color=colors[kind], alpha=0.8)
+            everything = [*timing.lengths, *(saved.lengths if saved is not None else [])]
+            span = np.asarray([min(everything), max(everything)], dtype=float)
+            first = min(s[0] for s in timing.times(step).values()) * 1000
+            ax.plot(span, first * span / span[0], color=COLORS["faint"], lw=1, ls=":")
+            ax.plot(span, first * (span / span[0]) ** 2, color=COLORS["faint"], lw=1, ls="-.")
+            ax.set_xscale("log", base=2)
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+            _log_axis(ax)
+            ax.set_ylim(bottom=first / 3)
+            ax.set_xlabel(_("sequence length T"))
+            ax.set_ylabel(_("milliseconds per pass"))
+            ax.set_title(_(recurrence.STEPS[step]), fontsize=11)
+        handles, labels = axes[0].get_legend_handles_labels()
+        handles += [Line2D([], [], color="black", lw=1, ls="--"),
+                    Line2D([], [], color=COLORS["faint"], lw=1, ls=":"),
+                    Line2D([], [], color=COLORS["faint"], lw=1, ls="-.")]
+        labels += [_("committed run"), _("in proportion to T"), _("in proportion to T²")]
+        if saved is None:
+            del handles[-3], labels[-3]
+        axes[1].legend(handles, labels, fontsize="small", loc="upper left")
+    return fig

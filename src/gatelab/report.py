@@ -656,3 +656,112 @@ def syllable_survey(yours=None, length: int = 500, temperature: float = 1.0,
                                  torch.Generator().manual_seed(seed))
             texts[label.format(language=language_name(lang))] = text
     return syllables(texts)
+
+
+# --- Chapter 6: why Transformers replaced recurrence ---
+
+
+def recurrence_counts(lengths: Sequence[int] = (10, 100, 1000), sizes=None) -> Table:
+    """For each length T, what one LSTM layer and one self-attention layer of the same width
+    do with a sequence (:func:`gatelab.recurrence.counts`): steps that must wait for each
+    other, steps from position 1 to position T, pairs of positions compared, multiply-adds."""
+    from . import recurrence
+
+    sizes = sizes or recurrence.Sizes()
+    names = {"lstm": "LSTM", "attention": _("self-attention")}
+    rows = [[c.length, names[c.kind], c.sequential_steps, c.path, c.pairs, c.multiply_adds]
+            for length in lengths for c in recurrence.counts(length, sizes)]
+    caption = _("One layer, {width} numbers wide, one sequence; independent of the computer").format(
+        width=sizes.width)
+    return Table([_("length T"), _("layer"), _("steps one after another"),
+                  _("steps from position 1 to T"), _("pairs of positions compared"),
+                  _("multiply-adds")], rows, formats=["d", "", ",d", ",d", ",d", ",d"],
+                 caption=caption, missing="–")
+
+
+def _timing_rows(label: str, timing, step: str, lengths: Sequence[int]) -> list[list]:
+    """One row per network of ``timing``: milliseconds at each of ``lengths`` (None where it
+    was not measured); ``label`` in the first cell of the first row."""
+    from . import recurrence
+
+    rows = []
+    for i, (kind, seconds) in enumerate(timing.times(step).items()):
+        by_length = dict(zip(timing.lengths, seconds, strict=True))
+        rows.append([label if i == 0 else "", _(recurrence.LABELS[kind]),
+                     *(by_length[t] * 1000 if t in by_length else None for t in lengths)])
+    return rows
+
+
+def recurrence_timing(timing, step: str = "training", committed: bool = True) -> Table:
+    """Milliseconds per pass of each network at each length of ``timing`` (what
+    :func:`gatelab.recurrence.measure` returns, on this computer) and, with ``committed``, the
+    same lengths in the run of ``benchmarks/recurrence_vs_attention.py``; ``step`` is "forward"
+    or "training" (forward and backward). A note compares self-attention with nn.LSTM at the
+    longest length."""
+    from . import recurrence
+
+    rows = _timing_rows(_("this computer"), timing, step, timing.lengths)
+    notes = []
+    longest = timing.lengths[-1]
+    ratios = {}
+    if committed:
+        recorded = recurrence.committed()
+        saved = recurrence.Timing.from_json(recorded["timing"])
+        rows += _timing_rows(_("committed run"), saved, step, timing.lengths)
+        about = recorded["provenance"]
+        notes.append(_("Committed run: {script}, {date}, {cpu}, PyTorch {torch}, one thread, "
+                       "median of {rounds} rounds; load average {load} at the start (a shared, "
+                       "busy machine). Timings depend on the computer and on what else it is "
+                       "doing.").format(script=about["script"], date=about["date"][:10],
+                                         cpu=about["cpu"], torch=about["torch"],
+                                         rounds=recorded["rounds"],
+                                         load=f"{about['load_average'][0]:.1f}"))
+        if longest in saved.lengths:
+            ratios[_("the committed run")] = saved
+    ratios = {_("this computer"): timing, **ratios}
+    for where, measured in ratios.items():
+        times = measured.times(step)
+        if "lstm" in times and "attention" in times:
+            i = measured.lengths.index(longest)
+            notes.append(_("At T = {length}, on {where}: self-attention took {ratio:.1f} times as "
+                           "long as nn.LSTM.").format(length=longest, where=where,
+                                                      ratio=times["attention"][i] / times["lstm"][i]))
+    caption = _("{step}: milliseconds per pass, median of {repeats} after a warm-up; {batch} "
+                "sequences of {width} numbers per position; one torch thread").format(
+        step=_(recurrence.STEPS[step]), repeats=timing.repeats, batch=timing.batch,
+        width=timing.sizes.width)
+    return Table(["", _("network"), *(f"T = {t}" for t in timing.lengths)], rows,
+                 formats=["", "", *[".2f"] * len(timing.lengths)], caption=caption,
+                 notes=notes, missing="–")
+
+
+def generation_memory(tokens: Sequence[int] = (1, 10, 100, 1000), layers: int = 1) -> Table:
+    """What an LSTM and a stack of self-attention layers hold between tokens while generating
+    one token at a time (:func:`gatelab.recurrence.generation_memory`: the sizes of the real
+    tensors), per sequence, and how many times as much the attention layers hold."""
+    from . import recurrence
+
+    sizes = recurrence.Sizes()
+    rows = [[m.tokens, m.lstm, m.attention, m.attention / m.lstm]
+            for m in recurrence.generation_memory(tokens, layers, sizes)]
+    caption = _("{layers} layer(s), {width} numbers wide, one sequence; each number takes 4 "
+                "bytes in float32").format(layers=layers, width=sizes.width)
+    return Table([_("tokens generated"), _("LSTM: numbers in h and c"),
+                  _("self-attention: numbers in the key/value cache"),
+                  _("attention / LSTM")], rows, formats=[",d", ",d", ",d", ",.0f"],
+                 caption=caption)
+
+
+def applications() -> Table:
+    """The map of the course: what recurrent networks are used for, the shape of input and
+    output (Chapter 1's names), the chapters whose ideas each use, and a landmark paper
+    (:data:`gatelab.recurrence.APPLICATIONS`)."""
+    from . import recurrence
+
+    def chapters(numbers: Sequence[int]) -> str:
+        return "; ".join(f"{n} {_(recurrence.CHAPTERS[n])}" for n in numbers)
+
+    rows = [[_(a.name), _(a.example), _(recurrence.SHAPES[a.shape]), chapters(a.chapters),
+             _(a.ideas), _(a.paper)] for a in recurrence.APPLICATIONS]
+    return Table([_("application"), _("input → output"), _("shape"), _("chapters"),
+                  _("what it uses"), _("a landmark paper")], rows, align="llllll")
