@@ -15,7 +15,8 @@
 //
 // Right and wrong: output token t is right when it equals expected[t], where expected is the
 // target followed by the end token; an output longer than expected is wrong from there on
-// ("should have ended"), a shorter one leaves expected tokens missing (said in the verdict).
+// ("should have ended"); one that ends early has its end token marked wrong. At the last step the
+// verdict gives the whole answer beside the correct one.
 //
 // Keys: the step slider takes ← → Home End itself; anywhere else in the explorer (a button, the
 // heatmap) ← → ↑ ↓ step and Home End go to the first and last step. The select keeps its keys.
@@ -60,6 +61,7 @@ body[data-jp-theme-light="false"] .gatelab-attention .gl-ok { color: #8ce99a; }
 .gatelab-attention .gl-note { margin: 0.2em 0; }
 .gatelab-attention .gl-faint { color: var(--gl-faint); }
 .gatelab-attention .gl-heatmap svg { cursor: pointer; }
+.gatelab-attention .gl-heat-row text, .gatelab-attention .gl-current-row { pointer-events: none; }
 .gatelab-attention button[aria-disabled=true] { opacity: 0.5; cursor: default; }
 `;
 
@@ -185,10 +187,8 @@ function render({ model, el }) {
       verdict.textContent = `✓ ${labels.verdict_right}`;
       verdict.className = "gl-note gl-verdict gl-ok";
     } else {
-      const missing = expected.slice(tokens.length);
       verdict.textContent = `✗ ${ui.fill(labels.verdict_wrong, { answer: answerText(tokens, end) || "∅",
-                                                               target: answerText(expected, end) })}` +
-        (missing.length ? ` ${ui.fill(labels.missing, { tokens: missing.join(" ") })}` : "");
+                                                               target: answerText(expected, end) })}`;
       verdict.className = "gl-note gl-verdict gl-error";
     }
   }

@@ -53,7 +53,6 @@ LABELS = {
     "right": N_("right"),
     "wrong": N_("wrong: {expected} expected"),
     "extra": N_("wrong: the answer should have ended"),
-    "missing": N_("missing: {tokens}"),
     "verdict_right": N_("The whole answer is right."),
     "verdict_wrong": N_("The answer is wrong: {answer} instead of {target}."),
     "heatmap": N_("attention of every output step (rows) over the input tokens (columns)"),
@@ -103,11 +102,14 @@ def _weights(weights: Any, output: list[str], source: list[str], number: int) ->
                            "one column per input token; got shape {got}.")
                          .format(where=_where(number), rows=shape_needed[0],
                                  columns=shape_needed[1], got=got))
-    if not np.isfinite(array).all() or (array < 0).any() or (array > 1 + ROW_TOLERANCE).any():
+    if not np.isfinite(array).all():
+        raise ValueError(_("{where}: the weights hold values that are not numbers (nan or "
+                           "inf); attention weights are a softmax, between 0 and 1.")
+                         .format(where=_where(number)))
+    if (array < 0).any() or (array > 1 + ROW_TOLERANCE).any():
         raise ValueError(_("{where}: the weights must be numbers between 0 and 1 (a softmax); "
                            "they hold values from {low} to {high}.")
-                         .format(where=_where(number), low=np.nanmin(array),
-                                 high=np.nanmax(array)))
+                         .format(where=_where(number), low=array.min(), high=array.max()))
     totals = array.sum(axis=1)  # (T_out,)
     bad = np.flatnonzero(np.abs(totals - 1) > ROW_TOLERANCE)
     if bad.size:
