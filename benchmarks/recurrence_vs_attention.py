@@ -30,12 +30,17 @@ import time
 from pathlib import Path
 
 from gatelab import recurrence, report
-from gatelab.provenance import NOTE, record
+from gatelab.provenance import record
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "data" / recurrence.RESULTS
 DEPENDS_ON = ("benchmarks/recurrence_vs_attention.py", "src/gatelab/recurrence.py")
 LENGTHS = (16, 32, 64, 128, 256, 512, 1024)
+NOTE_TIMING = ("milliseconds depend on the CPU, the PyTorch build and the machine's load: this run "
+               "was niced (nice -n 19) on a shared 2-core machine that was busy with other work "
+               "(see load_average before and load_average_after), so single numbers jump; read "
+               "the medians over the rounds and their spread (min-max), and compare the networks "
+               "measured side by side, pass by pass, rather than the absolute times")
 
 
 def spread(rounds: list[recurrence.Timing]) -> dict[str, dict[str, list[list[float]]]]:
@@ -62,8 +67,7 @@ def main(argv: list[str]) -> None:
     about = record("benchmarks/recurrence_vs_attention.py",
                    " ".join(["python benchmarks/recurrence_vs_attention.py", *argv]), ROOT,
                    depends_on=DEPENDS_ON,
-                   note=NOTE + " (this run: niced, on a shared machine that was busy with "
-                               "other work; compare the load averages)",
+                   note=NOTE_TIMING,
                    load_average=[round(v, 2) for v in load_before])
     about["threads"] = 1  # recurrence.measure times on one thread whatever torch had before
     started = time.perf_counter()

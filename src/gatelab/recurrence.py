@@ -118,7 +118,8 @@ def layers(sizes: Sizes = Sizes(), seed: int = 0) -> dict[str, nn.Module]:
         lstm = nn.LSTM(sizes.width, sizes.width, batch_first=True)
         attention = nn.TransformerEncoderLayer(sizes.width, sizes.heads, sizes.feedforward,
                                                dropout=0.0, batch_first=True)
-    return {"lstm": FusedLSTM(lstm), "lstm_loop": LoopLSTM(lstm), "attention": attention}
+        loop = LoopLSTM(lstm)  # nn.LSTMCell draws weights too, before they are overwritten
+    return {"lstm": FusedLSTM(lstm), "lstm_loop": loop, "attention": attention}
 
 
 def parameters(module: nn.Module) -> int:
