@@ -34,8 +34,38 @@ from dataclasses import dataclass, field
 import torch
 from torch import Tensor, nn
 
-from .i18n import _
+from .i18n import N_, _
 from .tasks import NumberWords, Pairs
+
+#: the models that scripts/seq2seq.py compares, by the labels the chapter prints (translated)
+LABELS = (N_("no attention"), N_("attention"), N_("no attention, as many parameters"))
+RESULTS = "seq2seq.json"
+
+
+def results() -> dict:
+    """What ``scripts/seq2seq.py`` measured (data/seq2seq.json): per section ("bottleneck": 1 to
+    3 numbers per input; "live": the chapter's live setting) its setting, its runs (language,
+    model, seed, parameters, held-out exact match overall, by numbers in the input and by
+    source tokens) and the provenance of each language's runs."""
+    import json
+    from importlib import resources
+
+    with (resources.files("gatelab.datafiles") / RESULTS).open("r", encoding="utf-8") as f:
+        return json.load(f)
+
+
+def recorded(section: str = "bottleneck", lang: str = "en", by: str = "by_numbers"
+             ) -> dict[str, dict[int, list[float]]]:
+    """The recorded accuracies of ``lang`` in ``section``: {model: {length: [one per seed]}}."""
+    runs = [r for r in results()[section]["runs"] if r["lang"] == lang]
+    if not runs:
+        raise KeyError(_("No recorded runs in {lang!r}; run scripts/seq2seq.py --langs {lang}.")
+                       .format(lang=lang))
+    out: dict[str, dict[int, list[float]]] = {}
+    for run in runs:
+        for length, value in run[by].items():
+            out.setdefault(run["model"], {}).setdefault(int(length), []).append(value)
+    return {model: dict(sorted(lengths.items())) for model, lengths in out.items()}
 
 
 class Attention(nn.Module):
