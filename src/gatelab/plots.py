@@ -1286,3 +1286,76 @@ def recurrence_timing(timing, committed: bool = True, axes: Sequence[Axes] | Non
             del handles[-3], labels[-3]
         axes[1].legend(handles, labels, fontsize="small", loc="upper left")
     return fig
+
+
+# --- Chapter 6: encoder, decoder and the bottleneck ---
+
+
+def alignment(source_tokens: Sequence[str], output_tokens: Sequence[str], weights,
+              ax: Axes | None = None) -> Figure:
+    """Attention weights (T_out, T_in) as a heatmap: one row per output token (what the decoder
+    wrote), one column per source token (the words it read); each row sums to 1. The end token
+    shows as "end"."""
+    weights = _numpy(weights)
+    if weights.shape != (len(output_tokens), len(source_tokens)):
+        raise ValueError(_("The weights have shape {shape}, but there are {rows} output tokens "
+                           "and {columns} source tokens: pass the tokens the weights belong to.")
+                         .format(shape=tuple(weights.shape), rows=len(output_tokens),
+                                 columns=len(source_tokens)))
+    with plt.rc_context(style()):
+        if ax is None:
+            fig, grid = _new(figsize=(1.1 * len(source_tokens) + 2.5,
+                                      0.45 * len(output_tokens) + 1.8))
+            ax = grid[0, 0]
+        fig = ax.figure
+        ax.imshow(weights, cmap="Blues", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+        for (row, column), value in np.ndenumerate(weights):
+            if value >= 0.1:
+                ax.text(column, row, f"{value:.1f}", ha="center", va="center", fontsize=9,
+                        color="white" if value > 0.6 else "black")
+        ax.set_xticks(range(len(source_tokens)), list(source_tokens), rotation=30, ha="right")
+        ax.set_yticks(range(len(output_tokens)),
+                      [_("end") if t == "</s>" else t for t in output_tokens])
+        ax.set_xlabel(_("input words the decoder read"))
+        ax.set_ylabel(_("digit written"))
+        ax.grid(False)
+        ax.tick_params(length=0)
+    return fig
+
+
+def seq2seq_lengths(lang: str | None = None, section: str = "bottleneck",
+                    yours: Mapping[str, Mapping[int, float]] | None = None,
+                    ax: Axes | None = None) -> Figure:
+    """Held-out exact match against how many numbers the input lists, with and without
+    attention: what ``scripts/seq2seq.py`` recorded for ``lang`` (default: the language in use)
+    in ``section`` (the mean over seeds, and the band from the worst to the best seed), and
+    ``yours``, a run of your own ({model label: {numbers: accuracy}}), as dashed lines."""
+    from . import seq2seq
+    from .i18n import language
+
+    recorded = seq2seq.recorded(section, lang or language())
+    colors = dict(zip(seq2seq.LABELS, (COLORS["x"], COLORS["y"], COLORS["faint"]), strict=True))
+    with plt.rc_context(style()):
+        if ax is None:
+            fig, grid = _new(figsize=(7.5, 3.8))
+            ax = grid[0, 0]
+        fig = ax.figure
+        for model, by_length in recorded.items():
+            lengths = np.asarray(list(by_length))
+            values = np.asarray(list(by_length.values()))  # (L, seeds)
+            ax.plot(lengths, values.mean(1), lw=2, marker="o", color=colors.get(model),
+                    label=_(model))
+            ax.fill_between(lengths, values.min(1), values.max(1), color=colors.get(model),
+                            alpha=0.15, lw=0)
+        for model, by_length in (yours or {}).items():
+            ax.plot(list(by_length), list(by_length.values()), lw=1.5, ls="--", marker="s",
+                    ms=5, color=colors.get(model, "black"),
+                    label=_("{model} (your run)").format(model=_(model)))
+        ax.set_xticks(sorted({*(k for v in recorded.values() for k in v),
+                              *(k for v in (yours or {}).values() for k in v)}))
+        ax.set_xlabel(_("numbers in the input"))
+        ax.set_ylabel(_("held-out exact match"))
+        ax.set_ylim(-0.03, 1.03)
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0%}"))
+        ax.legend(fontsize="small")
+    return fig

@@ -765,3 +765,59 @@ def applications() -> Table:
              _(a.ideas), _(a.paper)] for a in recurrence.APPLICATIONS]
     return Table([_("application"), _("input → output"), _("shape"), _("chapters"),
                   _("what it uses"), _("a landmark paper")], rows, align="llllll")
+
+
+# --- Chapter 6: encoder, decoder and the bottleneck ---
+
+
+def seq2seq_examples(rows: Sequence[Mapping]) -> Table:
+    """Answers of an encoder-decoder (what :func:`gatelab.seq2seq.examples` returns): the input
+    words, the right digits, the model's answer, and whether it is exactly right."""
+    body = [[" ".join(r["source"]), r["target"], r["answer"] or "—",
+             _("right") if r["right"] else _("wrong")] for r in rows]
+    return Table([_("input words"), _("digits"), _("model's answer"), _("exactly right?")], body)
+
+
+def seq2seq_lengths(results: Mapping[str, Mapping[int, float]],
+                    length: str = N_("numbers in the input")) -> Table:
+    """Held-out exact match by input length for some models ({model: {length: accuracy}}, what
+    :func:`gatelab.seq2seq.accuracy_by_length` returns), one column per model."""
+    lengths = sorted({k for by_length in results.values() for k in by_length})
+    rows = [[k, *(by_length.get(k) for by_length in results.values())] for k in lengths]
+    return Table([_(length), *(_(m) for m in results)], rows,
+                 formats=["d", *[".0%"] * len(results)], missing="—")
+
+
+def seq2seq(lang: str | None = None, section: str = "bottleneck") -> Table:
+    """What ``scripts/seq2seq.py`` recorded (data/seq2seq.json) in ``lang`` (default: the
+    language in use): for each model its hidden size, parameters, and held-out exact match by
+    how many numbers the input lists, the mean over seeds with the worst and best seed."""
+    from . import seq2seq as s2s
+    from .i18n import language
+
+    lang = lang or language()
+    stored = s2s.results()[section]
+    runs = [r for r in stored["runs"] if r["lang"] == lang]
+    accuracy = s2s.recorded(section, lang)
+    lengths = sorted({k for by_length in accuracy.values() for k in by_length})
+
+    def spread(values: Sequence[float]) -> str:
+        return f"{statistics.mean(values):.0%} ({min(values):.0%}–{max(values):.0%})"
+
+    rows = []
+    for model, by_length in accuracy.items():
+        first = next(r for r in runs if r["model"] == model)
+        rows.append([_(model), first["hidden_size"], first["parameters"],
+                     *(spread(by_length[k]) for k in lengths)])
+    setting, about = stored["setting"], stored["provenance"][lang]
+    seeds = sorted({r["seed"] for r in runs})
+    caption = _("{script}: {language}, {kind} encoder and decoder, {steps} training steps of "
+                "{batch} inputs, {tests} held-out inputs, seeds {first}–{last}: mean (worst–best "
+                "seed); PyTorch {torch}, {date}").format(
+        script=about["script"], language=language_name(lang), kind=setting["kind"],
+        steps=f"{setting['steps']:,}", batch=setting["batch_size"],
+        tests=f"{setting['test_size']:,}", first=seeds[0], last=seeds[-1], torch=about["torch"],
+        date=about["date"][:10])
+    headers = [_("model"), _("hidden size"), _("parameters"),
+               *(_("{n} numbers").format(n=k) if k > 1 else _("1 number") for k in lengths)]
+    return Table(headers, rows, formats=["", "d", ",d", *[""] * len(lengths)], caption=caption)
