@@ -4,13 +4,15 @@ outside request blocked, no script error allowed): pick the second example, step
 and the buttons, read back the weights the input is shaded with against the given rows, the
 answer's right/wrong marks, the heatmap's current row, the live region; labels in Bengali with the
 embedded face; nothing overflows at 390 px. Last, the explorer inside a rendered HTML lesson
-(gatelab.publish.pages.render_chapter on a small notebook). Screenshots:
+(gatelab.publish.pages.render_chapter on a small notebook, its fonts cut down to what it shows,
+the explorer's text included). Screenshots:
 build/screenshots/explorer_attention_{lang}_{width}.png and explorer_attention_lesson_bn.png.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from pathlib import Path
 
 import nbformat
@@ -344,7 +346,7 @@ def test_in_a_rendered_lesson(browser, tmp_path):
     (gatelab.publish.pages.render_chapter: fonts and scripts inline): the explorer starts and
     steps in Chromium with no kernel, its Bengali drawn with the page's embedded face."""
     from explorer_browser import DRAWN, Offline, platform_fonts
-    from gatelab.publish import pages
+    from gatelab.publish import pages, webfonts
 
     with i18n.using("bn"):
         widget = widgets.AttentionExplorer(examples())
@@ -356,6 +358,13 @@ def test_in_a_rendered_lesson(browser, tmp_path):
     nbformat.validate(nb)
     html = pages.render_chapter(pages.Chapter("06_attention", "bn", nb))
     assert html.count('<script data-gatelab-explorer="attention">') == 1
+    # the page's fonts are cut down to what it shows: that includes the explorer's tokens and
+    # labels, in both weights (headings are bold), and the parts of a two-part vowel sign (ো)
+    regular, bold = webfonts.page_characters(html)
+    words = [t for e in examples() for k in ("source", "output") for t in e[k]]
+    shown = {ord(c) for text in [*words, *widget.labels.values()]
+             for c in unicodedata.normalize("NFD", text)}
+    assert not shown - regular and not shown - bold, sorted(map(chr, shown - (regular & bold)))
     path = tmp_path / "06_attention.html"
     path.write_text(html, encoding="utf-8")
     opened = Offline(browser, path.as_uri(), 1100, 900,

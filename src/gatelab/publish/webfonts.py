@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import io
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -43,8 +44,11 @@ class _TextCollector(HTMLParser):
         self.bold: set[str] = set()
         self.skip = 0
         self.bold_depth = 0
+        self.state = False  # inside an explorer's <script type="application/json">
 
     def handle_starttag(self, tag, attrs):
+        if tag == "script" and ("type", "application/json") in attrs:
+            self.state = True  # the explorer draws its labels and tokens from it, in both weights
         if tag in _SKIP_TAGS:
             self.skip += 1
         elif tag in _BOLD_TAGS:
@@ -54,23 +58,36 @@ class _TextCollector(HTMLParser):
                 self.regular.update(value)
 
     def handle_endtag(self, tag):
+        if tag == "script":
+            self.state = False
         if tag in _SKIP_TAGS:
             self.skip = max(0, self.skip - 1)
         elif tag in _BOLD_TAGS:
             self.bold_depth = max(0, self.bold_depth - 1)
 
     def handle_data(self, data):
-        if not self.skip:
+        if self.state:
+            self.regular.update(data)
+            self.bold.update(data)
+        elif not self.skip:
             (self.bold if self.bold_depth else self.regular).update(data)
 
 
 def page_characters(body: str) -> tuple[set[int], set[int]]:
     """(regular, bold) code points that ``body`` shows, not counting math (the browser draws
-    MathML with its math font)."""
+    MathML with its math font); an explorer's state (``<script type="application/json">``)
+    counts in both, since the explorer draws its labels and tokens from it."""
     collector = _TextCollector()
     collector.feed(body)
     collector.close()
-    return {ord(c) for c in collector.regular}, {ord(c) for c in collector.bold}
+    return _with_parts(collector.regular), _with_parts(collector.bold)
+
+
+def _with_parts(chars: set[str]) -> set[int]:
+    """The code points of chars and of their canonical decompositions: the shaper splits a
+    two-part vowel sign (Bengali O, U+09CB = U+09C7 + U+09BE) and looks its parts up in the
+    font's cmap."""
+    return {ord(part) for c in chars for part in c + unicodedata.normalize("NFD", c)}
 
 
 def font_file(name: str):
