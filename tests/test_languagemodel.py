@@ -208,6 +208,7 @@ def test_inside_unit_titles_the_feature_in_the_learners_language():
     fig = plots.inside_unit(found, unit, "en", slice(3, 12))
     assert "unit 1 of c" in fig.axes[0].get_title() and "+1.00" in fig.axes[0].get_title()
     assert "".join(t.get_text() for t in fig.axes[0].texts) == text[3:12].replace(" ", "")
+    assert fig.axes[-1].get_ylabel() == "the unit's value minus its mean"
 
 
 def test_shipped_table_and_samples_show_both_models():
@@ -219,10 +220,35 @@ def test_shipped_table_and_samples_show_both_models():
     yours = charlm.CharLM(len(data.vocab), 16, 8)
     table = report.shipped_lm(shipped, yours=(yours, data))
     assert [row[0] for row in table.rows] == ["your model", "shipped model"]
-    assert table.rows[1][4] == pytest.approx(languagemodel.record("en")["held_out_bits"], abs=0.01)
+    assert table.rows[1][4] == languagemodel.record("en")["held_out_bits"]
+    measured = report.shipped_lm(shipped, measure=True).rows[0][4]
+    assert measured == pytest.approx(table.rows[1][4], abs=0.01)
     assert table.rows[0][4] > table.rows[1][4]  # an untrained model is far worse
     assert "char_lm_shipped.py" in table.caption
     samples = report.shipped_samples(shipped, (yours, data), length=40)
     prompt = charlm.prompt_from(data)
     assert all(row[1].startswith(prompt) and len(row[1]) >= len(prompt) + 30
                for row in samples.rows)
+
+
+def test_the_control_leaves_the_readers_random_state_alone():
+    model = charlm.CharLM(10, 8, 4)
+    torch.manual_seed(5)
+    expected = torch.rand(3)
+    torch.manual_seed(5)
+    first = languagemodel.untrained_like(model, seed=1)
+    assert torch.equal(torch.rand(3), expected)
+    second = languagemodel.untrained_like(model, seed=1)
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(),
+                                                  second.state_dict().values(), strict=True))
+
+
+def test_clearest_is_the_largest_gain_over_the_control_where_memory_is_needed():
+    def unit(feature, memory):
+        return languagemodel.Unit(feature, "c", 0, 0.9, memory, 0.5)
+
+    found = [unit("a", 0.5), unit("b", None), unit("c", -0.6), unit("d", 0.3)]
+    control = [unit("a", 0.1), unit("b", None), unit("c", 0.5), unit("d", 0.0)]
+    assert languagemodel.clearest(found, control).feature == "a"  # gains 0.4, 0.1 and 0.3
+    with pytest.raises(ValueError, match="memory"):
+        languagemodel.clearest(found[1:2], control[1:2])

@@ -319,9 +319,10 @@ def best_units(found: States, names: list[str] | None = None) -> list[Unit]:
 def untrained_like(model: charlm.CharLM, seed: int = 0) -> charlm.CharLM:
     """A model of the same shape as ``model``, freshly initialised from ``seed``: the control
     that shows whether a unit's link to a feature was learned."""
-    torch.manual_seed(seed)
-    return charlm.CharLM(model.head.out_features, model.rnn.hidden_size,
-                         model.embed.embedding_dim, model.kind).eval()
+    with torch.random.fork_rng():  # the reader's own random state is left as it was
+        torch.manual_seed(seed)
+        return charlm.CharLM(model.head.out_features, model.rnn.hidden_size,
+                             model.embed.embedding_dim, model.kind).eval()
 
 
 def look_inside(model: charlm.CharLM, data: charlm.Corpus, text: str,
@@ -333,7 +334,17 @@ def look_inside(model: charlm.CharLM, data: charlm.Corpus, text: str,
     return found, best_units(found), best_units(control)
 
 
-def passage(text: str, length: int = 240, mark: str = "(", skip: int = 0) -> slice:
+def clearest(found: list[Unit], control: list[Unit]) -> Unit:
+    """Of the units that need memory to follow their feature (``memory`` is not None), the one
+    whose correlation there is furthest above the untrained control's."""
+    gains = [(abs(u.memory) - abs(c.memory), u) for u, c in zip(found, control, strict=True)
+             if u.memory is not None and c.memory is not None]
+    if not gains:
+        raise ValueError(_("No feature here needs memory; give features with memory positions."))
+    return max(gains, key=lambda pair: pair[0])[1]
+
+
+def passage(text: str, length: int = 192, mark: str = "(", skip: int = 0) -> slice:
     """Where to look: about ``length`` characters of ``text`` around its ``skip``-th ``mark``
     (default: the first opening bracket), starting at a word's start."""
     at = -1

@@ -1101,12 +1101,17 @@ def unit_over_text(text: str, values, lang: str, title: str = "", width: int = 4
 
 def inside_unit(found, unit, lang: str, where: slice | None = None, width: int = 48) -> Figure:
     """The unit ``unit`` (a :class:`gatelab.languagemodel.Unit`) over ``found.text[where]``
-    (``found``: :class:`gatelab.languagemodel.States`), titled with the feature it follows."""
+    (``found``: :class:`gatelab.languagemodel.States`), as its distance from its own mean over
+    the whole of ``found.text`` (a cell state can sit far from 0 all the time; what it tracks
+    is how it moves), titled with the feature it follows."""
     where = where or slice(0, len(found.text))
-    values = getattr(found, unit.state)[where, unit.unit]
+    values = getattr(found, unit.state)[:, unit.unit]  # (T,)
     title = _("unit {unit} of {state}, which follows “{feature}” (correlation {r})").format(
         unit=unit.unit, state=unit.state, feature=_(unit.feature), r=f"{unit.correlation:+.2f}")
-    return unit_over_text(found.text[where], values, lang, title=title, width=width)
+    fig = unit_over_text(found.text[where], (values - values.mean())[where], lang, title=title,
+                         width=width)
+    fig.axes[-1].set_ylabel(_("the unit's value minus its mean"))
+    return fig
 
 
 # --- Chapter 5: forecasting a time series ---
