@@ -379,3 +379,49 @@ def test_in_a_rendered_lesson(browser, tmp_path):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "explorer_attention_lesson_bn.png", full_page=True)
     opened.close()
+
+
+def test_as_the_notebook_loads_it(browser):
+    """anywidget's path: the widget's one ES module imported on its own (no other request) and
+    rendered over a model like anywidget's; the learner's steps are saved to the model (what
+    goes back to the kernel), and a step the kernel sets is shown."""
+    import base64
+
+    from explorer_browser import Offline
+
+    widget = widgets.AttentionExplorer(examples(), example=1)
+    opened = Offline(browser, None, 900, 700)
+    page = opened.page
+    page.set_content("<!doctype html><meta charset='utf-8'><title>anywidget</title><div id=w></div>")
+    url = "data:text/javascript;base64," + base64.b64encode(widget._esm.encode()).decode()
+    page.evaluate("""async ([url, state]) => {
+        const listeners = {};
+        window.saved = [];
+        window.model = {
+            get: (key) => state[key],
+            set: (key, value) => { state[key] = value; },
+            save_changes: () => window.saved.push([state.example, state.step]),
+            on: (event, f) => { (listeners[event] ??= []).push(f); },
+            off: () => {},
+            fromKernel: (key, value) => { state[key] = value;
+                                          (listeners[`change:${key}`] ?? []).forEach((f) => f()); },
+        };
+        const explorer = (await import(url)).default;
+        explorer.render({ model: window.model, el: document.getElementById('w') });
+    }""", [url, page_state(widget)["state"]])
+    check_step(page_without_host(page), examples()[1], 1, 0)
+    page.locator(".gatelab-attention .gl-next").click()
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("window.saved") == [[1, 1], [1, 2]]
+    page.evaluate("window.model.fromKernel('step', 4)")
+    assert page.evaluate(f"{ROOT_JS}.gatelab.step()") == 4
+    assert page.evaluate("window.saved") == [[1, 1], [1, 2]]  # not echoed back
+    opened.close()
+
+
+def page_without_host(page):
+    """The page seen by check_step, with window.model where host.js would keep its model."""
+    page.evaluate("""() => { const host = document.createElement('div');
+        host.className = 'gatelab-explorer-host'; host.gatelabModel = window.model;
+        document.body.prepend(host); }""")
+    return page
