@@ -1258,7 +1258,7 @@ def recurrence_timing(timing, committed: bool = True, axes: Sequence[Axes] | Non
     colors = {"lstm": COLORS["h"], "lstm_loop": COLORS["x"], "attention": COLORS["y"]}
     with plt.rc_context(style()):
         if axes is None:
-            fig, grid = _new(1, 2, figsize=(11, 4.2))
+            fig, grid = _new(1, 2, figsize=(12.5, 4.2))
             axes = grid[0]
         fig = axes[0].figure
         for ax, step in zip(axes, ("forward", "training"), strict=True):
@@ -1270,6 +1270,8 @@ def recurrence_timing(timing, committed: bool = True, axes: Sequence[Axes] | Non
                 for kind, seconds in saved.times(step).items():
                     ax.plot(saved.lengths, np.asarray(seconds) * 1000, lw=1, ls="--",
                             color=colors[kind], alpha=0.8)
+            shown = [*timing.times(step).values(), *(saved.times(step).values() if saved else [])]
+            top = max(max(seconds) for seconds in shown) * 1000
             everything = [*timing.lengths, *(saved.lengths if saved is not None else [])]
             span = np.asarray([min(everything), max(everything)], dtype=float)
             first = min(s[0] for s in timing.times(step).values()) * 1000
@@ -1278,7 +1280,7 @@ def recurrence_timing(timing, committed: bool = True, axes: Sequence[Axes] | Non
             ax.set_xscale("log", base=2)
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
             _log_axis(ax)
-            ax.set_ylim(bottom=first / 3)
+            ax.set_ylim(first / 3, top * 2)  # the T² guide would stretch the axis far above
             ax.set_xlabel(_("sequence length T"))
             ax.set_ylabel(_("milliseconds per pass"))
             ax.set_title(_(recurrence.STEPS[step]), fontsize=11)
@@ -1289,8 +1291,9 @@ def recurrence_timing(timing, committed: bool = True, axes: Sequence[Axes] | Non
         labels += [_("committed run"), _("in proportion to T"), _("in proportion to T²")]
         if saved is None:
             del handles[-3], labels[-3]
-        axes[1].legend(handles, labels, fontsize="small", loc="upper left")
+        axes[1].legend(handles, labels, fontsize="small", loc="upper left", bbox_to_anchor=(1.02, 1))
     return fig
+
 
 
 # --- Chapter 6: encoder, decoder and the bottleneck ---

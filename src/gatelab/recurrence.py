@@ -426,7 +426,7 @@ def generation_memory(tokens: Sequence[int] = (1, 10, 100, 1000), layers: int = 
 SHAPES: dict[str, str] = {"vec_seq": N_("vec → seq"), "seq_vec": N_("seq → vec"),
                           "aligned": N_("seq → seq, aligned (one output per input)"),
                           "unaligned": N_("seq → seq, unaligned (lengths differ)")}
-#: what each chapter of the course is about, for the map's chapter column
+#: what each chapter of the course is about
 CHAPTERS: dict[int, str] = {1: N_("RNN, BPTT"), 2: N_("LSTM"), 3: N_("GRU"), 4: N_("long lags"),
                             5: N_("generation, bidirectional, forecasting"),
                             6: N_("encoder–decoder, attention")}
@@ -439,75 +439,84 @@ class Application:
     name: str  # marked with N_, translated where shown
     example: str  # what goes in and what comes out
     shape: str  # a key of SHAPES
-    chapters: tuple[int, ...]  # keys of CHAPTERS whose ideas it uses
-    ideas: str  # how it uses them, in a few words
+    ideas: tuple[tuple[int | None, str], ...]  # (chapter, the idea it takes from it); None:
+    #                                            an idea from beyond the course
     paper: str  # authors (year). Title. Venue. -- checked against the paper
+
+    @property
+    def chapters(self) -> tuple[int, ...]:
+        return tuple(n for n, _idea in self.ideas if n is not None)
 
 
 # TRANSLATORS: in the "paper" strings below keep the authors' names, the year, the title and the
 # venue as they are (the title is the paper's own).
 APPLICATIONS: tuple[Application, ...] = (
     Application(N_("speech recognition"), N_("sound, frame by frame → the words spoken"),
-                "unaligned", (2, 5),
-                N_("deep bidirectional LSTMs; a loss that finds the alignment itself (CTC)"),
+                "unaligned",
+                ((2, N_("LSTM")), (5, N_("deep and bidirectional networks")),
+                 (None, N_("CTC, a loss that finds the alignment itself"))),
                 N_("Graves, Mohamed & Hinton (2013). Speech recognition with deep recurrent "
                    "neural networks. ICASSP 2013.")),
     Application(N_("machine translation"), N_("a Bengali sentence → the same in Hindi"),
-                "unaligned", (2, 3, 6),
-                N_("an encoder and a decoder (the GRU was first proposed for this), later with "
-                   "attention"),
+                "unaligned",
+                ((2, N_("LSTM")), (3, N_("GRU, first proposed for translation")),
+                 (6, N_("encoder–decoder, teacher forcing, attention"))),
                 N_("Sutskever, Vinyals & Le (2014). Sequence to sequence learning with neural "
                    "networks. NIPS 2014.")),
     Application(N_("image captioning"), N_("a photo → a sentence that describes it"),
-                "vec_seq", (2, 5),
-                N_("an LSTM writes word by word, starting from the image's features"),
+                "vec_seq",
+                ((2, N_("LSTM")), (5, N_("generating word by word")),
+                 (6, N_("a decoder that starts from the image's features"))),
                 N_("Vinyals, Toshev, Bengio & Erhan (2015). Show and tell: a neural image "
                    "caption generator. CVPR 2015.")),
     Application(N_("tagging words"), N_("each word of a sentence → its part of speech or "
                                         "whether it is a name"),
-                "aligned", (2, 5),
-                N_("a bidirectional LSTM reads the words before and after each word"),
+                "aligned", ((2, N_("LSTM")), (5, N_("bidirectional networks"))),
                 N_("Huang, Xu & Yu (2015). Bidirectional LSTM-CRF models for sequence "
                    "tagging. arXiv:1508.01991.")),
     Application(N_("text classification"), N_("a review → positive or negative"),
-                "seq_vec", (2, 5),
-                N_("an LSTM classifier, first trained as a language model on plain text"),
+                "seq_vec",
+                ((2, N_("an LSTM text classifier")),
+                 (5, N_("a language model, trained first on plain text"))),
                 N_("Howard & Ruder (2018). Universal language model fine-tuning for text "
                    "classification. ACL 2018.")),
     Application(N_("forecasting a time series"), N_("sales or rainfall so far → the next days"),
-                "aligned", (1, 2, 5),
-                N_("a one-step forecaster on a long stream (truncated BPTT), rolled out on its "
-                   "own forecasts"),
+                "aligned",
+                ((1, N_("BPTT over windows cut from one long series")), (2, N_("LSTM")),
+                 (5, N_("one-step forecasts rolled out on their own output"))),
                 N_("Salinas, Flunkert, Gasthaus & Januschowski (2020). DeepAR: probabilistic "
                    "forecasting with autoregressive recurrent networks. International Journal "
                    "of Forecasting 36(3).")),
     Application(N_("anomaly detection"), N_("sensor readings → how unusual each moment is"),
-                "aligned", (2, 5),
-                N_("a forecaster trained on normal data; a large forecast error raises the alarm"),
+                "aligned",
+                ((2, N_("LSTM")), (5, N_("forecasting: a large forecast error raises the alarm"))),
                 N_("Malhotra, Vig, Shroff & Agarwal (2015). Long short term memory networks "
                    "for anomaly detection in time series. ESANN 2015.")),
     Application(N_("music"), N_("the notes so far → the next note"),
-                "aligned", (2, 4, 5),
-                N_("an LSTM keeps the 12-bar blues form across many bars while it improvises"),
+                "aligned",
+                ((2, N_("LSTM")), (4, N_("long lags: the 12-bar blues form spans many bars")),
+                 (5, N_("generating note by note"))),
                 N_("Eck & Schmidhuber (2002). Finding temporal structure in music: blues "
                    "improvisation with LSTM recurrent networks. IEEE Workshop on Neural "
                    "Networks for Signal Processing.")),
     Application(N_("handwriting recognition"), N_("pen strokes or a scanned line → its text"),
-                "unaligned", (2, 5),
-                N_("bidirectional LSTMs and the alignment-free loss of speech (CTC)"),
+                "unaligned",
+                ((2, N_("LSTM")), (5, N_("bidirectional networks")),
+                 (None, N_("CTC, as in speech recognition"))),
                 N_("Graves, Liwicki, Fernández, Bertolami, Bunke & Schmidhuber (2009). A novel "
                    "connectionist system for unconstrained handwriting recognition. IEEE "
                    "Transactions on Pattern Analysis and Machine Intelligence 31(5).")),
     Application(N_("handwriting generation"), N_("a text → pen strokes that write it"),
-                "unaligned", (2, 5, 6),
-                N_("sampling one pen movement at a time; a soft window that reads the text "
-                   "letter by letter, an early form of attention"),
+                "unaligned",
+                ((2, N_("LSTM")), (5, N_("sampling one pen movement at a time")),
+                 (6, N_("a soft window that reads the text letter by letter, an early form of "
+                        "attention"))),
                 N_("Graves (2013). Generating sequences with recurrent neural networks. "
                    "arXiv:1308.0850.")),
     Application(N_("generating text"), N_("the characters so far → the next character"),
-                "aligned", (1, 5),
-                N_("a character language model trained on a text stream, sampled with a "
-                   "temperature"),
+                "aligned",
+                ((1, N_("BPTT on a text stream")),
+                 (5, N_("a character language model, sampled with a temperature"))),
                 N_("Sutskever, Martens & Hinton (2011). Generating text with recurrent neural "
                    "networks. ICML 2011.")),
 )

@@ -757,17 +757,19 @@ def generation_memory(tokens: Sequence[int] = (1, 10, 100, 1000), layers: int = 
 
 def applications() -> Table:
     """The map of the course: what recurrent networks are used for, the shape of input and
-    output (Chapter 1's names), the chapters whose ideas each use, and a landmark paper
+    output (Chapter 1's names), the ideas each uses, chapter by chapter, and a landmark paper
     (:data:`gatelab.recurrence.APPLICATIONS`)."""
     from . import recurrence
 
-    def chapters(numbers: Sequence[int]) -> str:
-        return "; ".join(f"{n} {_(recurrence.CHAPTERS[n])}" for n in numbers)
+    def ideas(used) -> str:
+        return "; ".join(_("{chapter}: {idea}").format(chapter=n, idea=_(idea)) if n else
+                         _("beyond the course: {idea}").format(idea=_(idea)) for n, idea in used)
 
-    rows = [[_(a.name), _(a.example), _(recurrence.SHAPES[a.shape]), chapters(a.chapters),
-             _(a.ideas), _(a.paper)] for a in recurrence.APPLICATIONS]
-    return Table([_("application"), _("input → output"), _("shape"), _("chapters"),
-                  _("what it uses"), _("a landmark paper")], rows, align="llllll")
+    rows = [[_(a.name), _(a.example), _(recurrence.SHAPES[a.shape]), ideas(a.ideas), _(a.paper)]
+            for a in recurrence.APPLICATIONS]
+    return Table([_("application"), _("input → output"), _("shape"),
+                  _("ideas it uses, by chapter"), _("a landmark paper")], rows, align="lllll")
+
 
 
 # --- Chapter 6: encoder, decoder and the bottleneck ---
