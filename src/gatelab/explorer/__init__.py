@@ -31,12 +31,14 @@ _LAZY = {"export": ".export", "source": ".export", "GateWidget": ".gates",
 def __getattr__(name: str):
     if name in _LAZY:
         import importlib
+        import sys
 
-        module_ = importlib.import_module(_LAZY[name], __name__)
-        # importing .export binds the submodule to the name "export" here: put the function
-        # (and its neighbours) in its place
+        importlib.import_module(_LAZY[name], __name__)
+        # importing .export (directly, or through .gates) binds the submodule to the name
+        # "export" here: put the function (and every other lazy name loaded) in its place
         for lazy, where in _LAZY.items():
-            if where == _LAZY[name]:
-                globals()[lazy] = getattr(module_, lazy)
+            loaded = sys.modules.get(__name__ + where)
+            if loaded is not None:
+                globals()[lazy] = getattr(loaded, lazy)
         return globals()[name]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
