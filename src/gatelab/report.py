@@ -826,3 +826,12 @@ def seq2seq(lang: str | None = None, section: str = "bottleneck") -> Table:
     headers = [_("model"), _("hidden size"), _("parameters"),
                *(_("{n} numbers").format(n=k) if k > 1 else _("1 number") for k in lengths)]
     return Table(headers, rows, formats=["", "d", ",d", *[""] * len(lengths)], caption=caption)
+
+
+def number_words(*values: int) -> Table:
+    """Numbers in words in the three languages (:func:`gatelab.numbers.words`), one row each."""
+    from . import numbers
+
+    rows = [[f"{v:,}", *(numbers.words(v, lang) for lang in numbers.LANGS)] for v in values]
+    return Table([_("number"), *(language_name(lang) for lang in numbers.LANGS)], rows,
+                 align="r" + "l" * len(numbers.LANGS))
