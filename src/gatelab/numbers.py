@@ -15,11 +15,13 @@ Conventions (each language has more than one accepted form; these are the ones u
   ঊনচল্লিশ, …) as in Bangla Academy's dictionary; উনিশ (19) keeps its short vowel. Many
   writers, especially in West Bengal, write উনত্রিশ, উনচল্লিশ. Hundreds are one word made
   regularly from the unit: একশো, দুইশো, তিনশো, …, ছয়শো, নয়শো (the shorter দুশো, ছশো, নশো are as
-  common in speech). Thousands: "তেইশ হাজার".
+  common in speech). Thousands: "তেইশ হাজার". Other spellings a reader will meet: চোদ্দো (14),
+  কুড়ি (20), তিরিশ (30), অষ্টাশি (88).
 * **Hindi** — the standard forms of school textbooks; 0–99 are again each their own word
   (२९ उनतीस, ५७ सत्तावन, ९९ निन्यानवे). छह for 6 (also written छः), पाँच with the
   chandrabindu, पंद्रह with the anusvara. Hundreds are two words ("चार सौ"), thousands
-  "हज़ार" with the nukta, always.
+  "हज़ार" with the nukta, always. Other spellings a reader will meet: छः (6), पन्द्रह (15),
+  चौवालीस (44), तिरपन (53), उन्यासी (79), हजार.
 
 Both Indian languages count 1,00,000 as one লাখ / लाख, so the task stops at 99,999: below a lakh
 the three languages group the digits the same way (thousands, hundreds, the last two digits).
