@@ -1312,8 +1312,8 @@ def alignment(source_tokens: Sequence[str], output_tokens: Sequence[str], weight
                                  columns=len(source_tokens)))
     with plt.rc_context(style()):
         if ax is None:
-            fig, grid = _new(figsize=(1.1 * len(source_tokens) + 2.5,
-                                      0.45 * len(output_tokens) + 1.8))
+            fig, grid = _new(figsize=(min(1.1 * len(source_tokens) + 2.5, 12),
+                                      min(0.45 * len(output_tokens) + 1.8, 8)))
             ax = grid[0, 0]
         fig = ax.figure
         ax.imshow(weights, cmap="Blues", vmin=0, vmax=1, aspect="auto", interpolation="nearest")
