@@ -302,7 +302,7 @@ LAYOUT = f"""() => {{
 def test_labels_fonts_and_layout(open_page, lang):
     """Every label is the widget's (Bengali where the catalog has it), the Bengali tokens are
     drawn with the embedded face; at 390 px (and at 150 % text) nothing overflows sideways and no
-    text is under 12 px."""
+    text is under 12 px; at 1366x768 the explorer is at most 520 px high."""
     from explorer_browser import DRAWN, platform_fonts
 
     with i18n.using(lang):
@@ -329,6 +329,8 @@ def test_labels_fonts_and_layout(open_page, lang):
               f"{layout['smallest']:.1f} px")
         assert layout["scroll"] <= width and not layout["overflow"], layout
         assert layout["smallest"] >= 12, layout
+        if width >= 1024:  # beside each other: fits a projected laptop screen, as the others
+            assert layout["height"] <= 520, layout
         if width == 390:  # seven long words at 150 %: the heatmap's labels slant, still inside
             page.get_by_label(labels["example"], exact=True).select_option(index=2)
             page.get_by_label(labels["size"], exact=True).select_option("150")

@@ -41,6 +41,9 @@ body[data-jp-theme-light="false"] .gatelab-attention { --gl-attn: #4dabf7; }
 .gatelab-attention .gl-steps { flex-wrap: nowrap; max-width: 36em; }
 .gatelab-attention input[type=range] { flex: 1 1 6em; min-width: 3em; margin: 0; }
 .gatelab-attention output.gl-where { white-space: nowrap; }
+.gatelab-attention .gl-panels { display: flex; flex-wrap: wrap; gap: 0 2em; align-items: flex-start; }
+.gatelab-attention .gl-side { flex: 1 1 18em; min-width: 0; max-width: 34em; }
+.gatelab-attention .gl-plots { flex: 1 1 18em; min-width: 0; }
 .gatelab-attention h4 { font-size: 1em; font-weight: 600; margin: 0.6em 0 0.2em; }
 .gatelab-attention .gl-tokens { display: flex; flex-wrap: wrap; gap: 0.3em; margin: 0; padding: 0; list-style: none; }
 .gatelab-attention .gl-tokens li { display: flex; flex-direction: column; align-items: center;
@@ -128,18 +131,21 @@ function render({ model, el }) {
   const slider = html("input", { id: `${id}-step`, type: "range", min: 1, step: 1 }, stepRow);
   const next = html("button", { type: "button", class: "gl-next" }, stepRow, `${labels.next} ▶`);
 
-  // what the current step shows
-  html("h4", { id: `${id}-source` }, root, labels.source);
-  const source = html("ul", { class: "gl-tokens gl-source", "aria-labelledby": `${id}-source` }, root);
-  html("h4", { id: `${id}-output` }, root, labels.output);
-  const output = html("ul", { class: "gl-tokens gl-output", "aria-labelledby": `${id}-output` }, root);
-  const targetLine = html("p", { class: "gl-note" }, root);
-  const verdict = html("p", { class: "gl-note gl-verdict" }, root);
+  // what the current step shows, beside the heatmap on a wide screen, above it on a phone
+  const panels = html("div", { class: "gl-panels" }, root);
+  const side = html("div", { class: "gl-side" }, panels);
+  html("h4", { id: `${id}-source` }, side, labels.source);
+  const source = html("ul", { class: "gl-tokens gl-source", "aria-labelledby": `${id}-source` }, side);
+  html("h4", { id: `${id}-output` }, side, labels.output);
+  const output = html("ul", { class: "gl-tokens gl-output", "aria-labelledby": `${id}-output` }, side);
+  const targetLine = html("p", { class: "gl-note" }, side);
+  const verdict = html("p", { class: "gl-note gl-verdict" }, side);
 
   // the heatmap
-  html("h4", {}, root, labels.heatmap);
-  html("p", { class: "gl-note gl-small gl-faint" }, root, labels.legend);
-  const figureBox = html("div", { class: "gl-heatmap" }, root);
+  const plots = html("div", { class: "gl-plots" }, panels);
+  html("h4", {}, plots, labels.heatmap);
+  html("p", { class: "gl-note gl-small gl-faint" }, plots, labels.legend);
+  const figureBox = html("div", { class: "gl-heatmap" }, plots);
   const fig = plot.figure(figureBox, { className: "gl-heatmap-plot" });
   fig.svg.setAttribute("tabindex", "0"); // the arrow keys step here too
   html("p", { class: "gl-note gl-small gl-faint" }, root, labels.keys);
