@@ -130,6 +130,12 @@ def test_widget_state_holds_the_examples():
         widget.example = 3
     with pytest.raises(traitlets.TraitError, match="sum to"):
         widget.examples = [{**examples()[0], "weights": np.full((6, 4), 0.5)}]
+    widget.step = 3
+    widget.examples = examples()[:1]  # example 2 is gone: the first, at its first step
+    assert (widget.example, widget.step) == (0, 0)
+    widget.step = 5
+    widget.examples = examples()[::-1]  # example 0 is still there, with step 5
+    assert (widget.example, widget.step) == (0, 5)
     assert AttentionWidget._esm.rstrip().endswith("export default { render };")
 
 
@@ -418,6 +424,13 @@ def test_as_the_notebook_loads_it(browser):
     page.evaluate("window.model.fromKernel('step', 4)")
     assert page.evaluate(f"{ROOT_JS}.gatelab.step()") == 4
     assert page.evaluate("window.saved") == [[1, 1], [1, 2]]  # not echoed back
+    # new examples set from Python (it sets example and step first: its own checks)
+    third = examples()[2]
+    page.evaluate("(state) => { window.model.set('example', 0); window.model.set('step', 2);"
+                  " window.model.fromKernel('examples', state.examples); }",
+                  page_state(widgets.AttentionExplorer([third]))["state"])
+    check_step(page, third, 0, 2)
+    assert page.locator(".gatelab-attention select.gl-example option").count() == 1
     opened.close()
 
 

@@ -102,7 +102,7 @@ function shade(weight) {
 }
 
 function render({ model, el }) {
-  const examples = model.get("examples");
+  let examples = model.get("examples"); // replaced when Python sets new ones
   const labels = model.get("labels");
   const end = model.get("end") ?? "<end>";
   const id = `gatelab-attention-${Math.random().toString(36).slice(2, 10)}`;
@@ -118,11 +118,16 @@ function render({ model, el }) {
   const exampleRow = html("div", { class: "gl-row" }, root);
   html("label", { for: `${id}-example` }, exampleRow, labels.example);
   const select = html("select", { id: `${id}-example`, class: "gl-example" }, exampleRow);
-  examples.forEach((example, k) => {
-    const ok = marks(example, end).every((m) => m.ok) && example.output.length === expectedOf(example, end).length;
-    html("option", { value: k }, select,
-         `${joined(example.source)} → ${answerText(example.output, end)} ${ok ? "✓" : "✗"}`);
-  });
+  /** One option per example: its input, the model's answer, and whether it is right. */
+  function options() {
+    select.replaceChildren();
+    examples.forEach((example, k) => {
+      const ok = marks(example, end).every((m) => m.ok) && example.output.length === expectedOf(example, end).length;
+      html("option", { value: k }, select,
+           `${joined(example.source)} → ${answerText(example.output, end)} ${ok ? "✓" : "✗"}`);
+    });
+  }
+  options();
   const whereRow = html("div", { class: "gl-row" }, root);
   html("label", { for: `${id}-step` }, whereRow, labels.step);
   const where = html("output", { for: `${id}-step`, class: "gl-where" }, whereRow);
@@ -336,8 +341,14 @@ function render({ model, el }) {
     const [k, t] = [model.get("example") ?? 0, model.get("step") ?? 0];
     if (k !== current || t !== step) show(k, t, null, "model", false);
   };
+  const newExamples = () => { // new examples from Python: shown from the example and step it sets
+    examples = model.get("examples");
+    options();
+    show(model.get("example") ?? 0, model.get("step") ?? 0, null, "model", false);
+  };
   model.on("change:example", fromModel);
   model.on("change:step", fromModel);
+  model.on("change:examples", newExamples);
   ui.keepKeys(root);
   fig.svg.setAttribute("data-lm-suppress-shortcuts", "true");
   const stopFitting = plot.fit(figureBox, drawHeatmap);
@@ -358,6 +369,7 @@ function render({ model, el }) {
     live.stop();
     model.off("change:example", fromModel);
     model.off("change:step", fromModel);
+    model.off("change:examples", newExamples);
   };
 }
 

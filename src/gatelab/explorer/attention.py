@@ -202,3 +202,11 @@ class AttentionWidget(PageExplorer, anywidget.AnyWidget):
     def _first_step(self, change) -> None:
         """Another example starts at its first output step, as in the page."""
         self.step = 0
+
+    @traitlets.observe("examples")
+    def _still_there(self, change) -> None:
+        """New examples: the example and step shown stay if they exist, else the first."""
+        if self.example >= len(self.examples):
+            self.example = 0  # and step 0
+        elif self.step >= len(self.examples[self.example]["output"]):
+            self.step = 0
