@@ -250,9 +250,9 @@ def test_pick_an_example_and_step_through_it(open_page):
     now = check_step(page, second, 1, 5)
     # the fifth digit is wrong (3 for 2), the rest right; the verdict says so
     assert now["ok"] == [True, True, True, True, False, True]
-    mark = page.locator(".gatelab-attention .gl-output li").nth(4).locator(".gl-small")
-    assert mark.text_content() == "✗ 2" and mark.get_attribute("aria-label") == \
-        labels["wrong"].format(expected="2")
+    mark = page.locator(".gatelab-attention .gl-output li").nth(4).locator(".gl-mark")
+    assert mark.locator("[aria-hidden=true]").text_content() == "✗ 2"
+    assert mark.locator(".gl-sr").text_content() == labels["wrong"].format(expected="2")
     assert now["verdict"].startswith("✗ ") and "87913" in now["verdict"] \
         and "87912" in now["verdict"]
     assert next_button.get_attribute("aria-disabled") == "true"
@@ -280,8 +280,8 @@ def test_pick_an_example_and_step_through_it(open_page):
     page.get_by_label(labels["step"], exact=True).fill("6")
     now = check_step(page, third, 2, 5)
     assert now["ok"] == [True, True, True, True, True, False]
-    assert page.locator(".gatelab-attention .gl-output li").nth(5).locator(".gl-small") \
-        .text_content() == "✗ 5"
+    assert page.locator(".gatelab-attention .gl-output li").nth(5) \
+        .locator(".gl-mark [aria-hidden=true]").text_content() == "✗ 5"
     assert now["verdict"] == "✗ " + labels["verdict_wrong"].format(answer="10234",
                                                                   target="102345")
     # reset: the first example, first step; a step set from Python shows
@@ -295,7 +295,7 @@ def test_pick_an_example_and_step_through_it(open_page):
 LAYOUT = f"""() => {{
     const root = {ROOT_JS};
     const sizes = [...root.querySelectorAll('text, label, output, select, button, span, h4, p')]
-        .filter((e) => e.textContent.trim() && !e.closest('.gl-live'))
+        .filter((e) => e.textContent.trim() && !e.closest('.gl-live, .gl-sr'))
         .map((e) => parseFloat(getComputedStyle(e).fontSize));
     return {{ scroll: document.documentElement.scrollWidth, smallest: Math.min(...sizes),
               overflow: [...root.querySelectorAll('*')].filter(

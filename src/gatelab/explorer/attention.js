@@ -63,6 +63,7 @@ body[data-jp-theme-light="false"] .gatelab-attention .gl-ok { color: #8ce99a; }
 .gatelab-attention .gl-bad { border-color: var(--gl-error); border-width: 2px; }
 .gatelab-attention .gl-note { margin: 0.2em 0; }
 .gatelab-attention .gl-faint { color: var(--gl-faint); }
+.gatelab-attention .gl-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .gatelab-attention .gl-heatmap svg { cursor: pointer; }
 .gatelab-attention .gl-heat-row text, .gatelab-attention .gl-current-row { pointer-events: none; }
 .gatelab-attention button[aria-disabled=true] { opacity: 0.5; cursor: default; }
@@ -186,8 +187,9 @@ function render({ model, el }) {
                                 "aria-current": t === step ? "step" : null, "data-ok": ok }, output);
       html("span", { class: "gl-token" }, item, token);
       const why = ok ? labels.right : expected === undefined ? labels.extra : ui.fill(labels.wrong, { expected });
-      html("span", { class: `gl-small ${ok ? "gl-ok" : "gl-error"}`, title: why, "aria-label": why }, item,
-           ok ? "✓" : `✗ ${expected ?? ""}`.trim());
+      const mark = html("span", { class: `gl-small gl-mark ${ok ? "gl-ok" : "gl-error"}`, title: why }, item);
+      html("span", { "aria-hidden": "true" }, mark, ok ? "✓" : `✗ ${expected ?? ""}`.trim());
+      html("span", { class: "gl-sr" }, mark, why); // what a screen reader says instead
     });
     const expected = expectedOf(example(), end);
     targetLine.textContent = `${labels.target}: ${answerText(expected, end)}`;
