@@ -6,7 +6,7 @@ answer's right/wrong marks, the heatmap's current row, the live region; labels i
 embedded face; nothing overflows at 390 px. Last, the explorer inside a rendered HTML lesson
 (gatelab.publish.pages.render_chapter on a small notebook, its fonts cut down to what it shows,
 the explorer's text included). Screenshots:
-build/screenshots/explorer_attention_{lang}_{width}.png and explorer_attention_lesson_bn.png.
+build/screenshots/explorer_attention_{lang}_{width}.png and explorer_attention_lesson_{lang}.png.
 """
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> dict[str, Path]:
-    from explorer_browser import write_page
+    from explorer_browser import fonts_css, write_page
 
     folder = tmp_path_factory.mktemp("attention")
     made = {}
@@ -174,6 +174,10 @@ def pages(tmp_path_factory) -> dict[str, Path]:
         with i18n.using(lang):
             made[lang] = write_page(folder / f"{lang}.html",
                                     [widgets.AttentionExplorer(examples())], lang, "attention")
+    # the English page shows Bengali tokens too: it gets the Bengali face (as a lesson does)
+    english = made["en"].read_text(encoding="utf-8")
+    made["en"].write_text(english.replace("</head>", f"{fonts_css('bn')}</head>", 1),
+                          encoding="utf-8")
     return made
 
 
@@ -349,22 +353,25 @@ def test_labels_fonts_and_layout(open_page, lang):
                             full_page=True)
 
 
-def test_in_a_rendered_lesson(browser, tmp_path):
-    """A small Bengali notebook whose output is the explorer, rendered as the lessons are
+@pytest.mark.parametrize("lang", ["en", "bn"])
+def test_in_a_rendered_lesson(browser, tmp_path, lang):
+    """A small notebook whose output is the explorer, rendered as the lessons are
     (gatelab.publish.pages.render_chapter: fonts and scripts inline): the explorer starts and
-    steps in Chromium with no kernel, its Bengali drawn with the page's embedded face."""
+    steps in Chromium with no kernel, its Bengali tokens drawn with the page's embedded face,
+    in the English lesson too (its prose has no Bengali: the explorer's state brings the face)."""
     from explorer_browser import DRAWN, Offline, platform_fonts
     from gatelab.publish import pages, webfonts
 
-    with i18n.using("bn"):
+    with i18n.using(lang):
         widget = widgets.AttentionExplorer(examples())
         data, _metadata = widget._repr_mimebundle_()
+    title = {"bn": "# মনোযোগ\n\nসংখ্যার কথা থেকে অঙ্ক।", "en": "# Attention\n\nWords to digits."}
     nb = v4.new_notebook()
-    nb.cells = [v4.new_markdown_cell("# মনোযোগ\n\nসংখ্যার কথা থেকে অঙ্ক।", id="title"),
+    nb.cells = [v4.new_markdown_cell(title[lang], id="title"),
                 v4.new_code_cell("widgets.AttentionExplorer(examples)", id="explorer",
                                  outputs=[v4.new_output("display_data", data=data)])]
     nbformat.validate(nb)
-    html = pages.render_chapter(pages.Chapter("06_attention", "bn", nb))
+    html = pages.render_chapter(pages.Chapter("06_attention", lang, nb))
     assert html.count('<script data-gatelab-explorer="attention">') == 1
     # the page's fonts are cut down to what it shows: that includes the explorer's tokens and
     # labels, in both weights (headings are bold), and the parts of a two-part vowel sign (ো)
@@ -385,7 +392,7 @@ def test_in_a_rendered_lesson(browser, tmp_path):
     drawn = platform_fonts(page, token.element_handle())
     assert drawn.get(DRAWN["bn"], 0) >= 3, drawn  # the lesson's embedded face
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / "explorer_attention_lesson_bn.png", full_page=True)
+    page.screenshot(path=SCREENSHOTS / f"explorer_attention_lesson_{lang}.png", full_page=True)
     opened.close()
 
 
