@@ -252,3 +252,12 @@ def test_clearest_is_the_largest_gain_over_the_control_where_memory_is_needed():
     assert languagemodel.clearest(found, control).feature == "a"  # gains 0.4, 0.1 and 0.3
     with pytest.raises(ValueError, match="memory"):
         languagemodel.clearest(found[1:2], control[1:2])
+
+
+def test_passage_holds_the_mark_and_whole_words():
+    text = "one two three four (five six) seven eight nine ten eleven twelve (x)"
+    where = languagemodel.passage(text, length=40)
+    assert text[where] == "two three four (five six) seven eight"
+    assert languagemodel.passage(text, length=30, skip=1).start > text.index("(")
+    with pytest.raises(ValueError, match="has 2"):
+        languagemodel.passage(text, skip=2)

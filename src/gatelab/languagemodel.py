@@ -345,8 +345,8 @@ def clearest(found: list[Unit], control: list[Unit]) -> Unit:
 
 
 def passage(text: str, length: int = 192, mark: str = "(", skip: int = 0) -> slice:
-    """Where to look: about ``length`` characters of ``text`` around its ``skip``-th ``mark``
-    (default: the first opening bracket), starting at a word's start."""
+    """Where to look: at most ``length`` characters of ``text`` around its ``skip``-th
+    ``mark`` (default: the first opening bracket), from a word's start to a word's end."""
     at = -1
     for _time in range(skip + 1):
         at = text.find(mark, at + 1)
@@ -354,4 +354,7 @@ def passage(text: str, length: int = 192, mark: str = "(", skip: int = 0) -> sli
             raise ValueError(_("The text has no {n}th {mark!r}; it has {count}.")
                              .format(n=skip + 1, mark=mark, count=text.count(mark)))
     start = max(text.rfind(" ", 0, max(at - length // 3, 0)) + 1, 0)
-    return slice(start, min(start + length, len(text)))
+    end = min(start + length, len(text))
+    if end < len(text) and text.rfind(" ", start, end) > at:  # end at a word's end
+        end = text.rfind(" ", start, end)
+    return slice(start, end)
