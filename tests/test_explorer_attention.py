@@ -24,7 +24,7 @@ from nbformat import v4
 
 from gatelab import i18n, widgets
 from gatelab.explorer import MIMETYPE, page_state
-from gatelab.explorer.attention import AttentionWidget, check_examples
+from gatelab.explorer.attention import ENDS, AttentionWidget, check_examples
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
 ROOT_JS = "document.querySelector('.gatelab-attention')"
@@ -137,6 +137,17 @@ def test_widget_state_holds_the_examples():
     widget.examples = examples()[::-1]  # example 0 is still there, with step 5
     assert (widget.example, widget.step) == (0, 5)
     assert AttentionWidget._esm.rstrip().endswith("export default { render };")
+
+
+def test_end_token_follows_the_examples():
+    from gatelab import tasks
+
+    assert ENDS[0] == tasks.NumberWords.END  # the number task's end token comes first
+    as_the_task_writes = [{**examples()[0], "target": [*"23406", "</s>"],
+                           "output": [*"23406", "</s>"]}]
+    assert widgets.AttentionExplorer(as_the_task_writes).end == "</s>"
+    assert widgets.AttentionExplorer(examples()).end == "<end>"
+    assert widgets.AttentionExplorer(examples(), end="<eos>").end == "<eos>"
 
 
 def test_labels_follow_the_edition():

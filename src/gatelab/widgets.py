@@ -68,14 +68,15 @@ def GateExplorer(example: str | torch.nn.Module = "memory",
     return GateWidget(example, x, state, unit=unit, input_names=input_names)
 
 
-def AttentionExplorer(examples, example: int = 0, step: int = 0, end: str = "<end>"):
+def AttentionExplorer(examples, example: int = 0, step: int = 0, end: str | None = None):
     """Chapter 6: pick an input, step through an encoder–decoder's answer, and see which input
     tokens each output token looked at (:class:`gatelab.explorer.attention.AttentionWidget`).
 
     ``examples``: a list of dicts ``{"source": [tokens], "target": [tokens], "output": [tokens
     the model answered, with the end token], "weights": (len(output), len(source)) attention
     weights, each row summing to 1}``; weights may be lists, a NumPy array or a torch tensor.
-    ``end`` is the end token's label."""
+    ``end`` is the end token's label; by default "</s>" (``tasks.NumberWords.END``) or "<end>",
+    whichever the examples use."""
     from .explorer.attention import AttentionWidget
 
     return AttentionWidget(examples, example=example, step=step, end=end)

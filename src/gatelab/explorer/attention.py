@@ -32,7 +32,8 @@ from ..i18n import N_, _
 from .page import PageExplorer, module
 
 KEYS = ("source", "target", "output", "weights")
-END = "<end>"  # the end token's label, as the examples' outputs write it
+#: the end token's labels the explorer knows: gatelab.tasks.NumberWords.END, then a common one
+ENDS = ("</s>", "<end>")
 MAX_EXAMPLES = 100  # the page holds every example: keep the lesson small
 MAX_TOKENS = 80  # per sequence
 ROW_TOLERANCE = 1e-3  # |sum of a row − 1|: a softmax in float32 is within ~1e-6
@@ -122,6 +123,12 @@ def _weights(weights: Any, output: list[str], source: list[str], number: int) ->
     return np.round(array, DIGITS).tolist()
 
 
+def end_of(examples: list[dict[str, list]]) -> str:
+    """The first label of :data:`ENDS` that the examples use (the first when none does)."""
+    used = {t for example in examples for key in ("target", "output") for t in example[key]}
+    return next((end for end in ENDS if end in used), ENDS[0])
+
+
 def check_examples(examples: Any) -> list[dict[str, list]]:
     """The examples as the page takes them (plain lists), or ValueError saying what to fix."""
     if isinstance(examples, Mapping):
@@ -152,10 +159,11 @@ def check_examples(examples: Any) -> list[dict[str, list]]:
 class AttentionWidget(PageExplorer, anywidget.AnyWidget):
     """Step through an encoder–decoder's answers and see where each output token looked.
 
-    ``AttentionWidget(examples, example=0, step=0, end="<end>")``: ``examples`` as
+    ``AttentionWidget(examples, example=0, step=0, end=None)``: ``examples`` as
     :func:`check_examples` takes them; ``end`` the end token's label (a target without it at its
-    end is compared as if it had it). ``example`` and ``step`` (both from 0) are what the page
-    shows, and follow the learner's choices when a kernel is there.
+    end is compared as if it had it); by default whichever of :data:`ENDS` the examples use
+    (``"</s>"``, the number task's, or ``"<end>"``). ``example`` and ``step`` (both from 0) are
+    what the page shows, and follow the learner's choices when a kernel is there.
     """
 
     _esm = module("attention")
@@ -165,12 +173,13 @@ class AttentionWidget(PageExplorer, anywidget.AnyWidget):
     examples = traitlets.List().tag(sync=True)  # [{source, target, output, weights}, …]
     example = traitlets.Int(0).tag(sync=True)  # the example shown
     step = traitlets.Int(0).tag(sync=True)  # the output step shown, 0 to len(output) − 1
-    end = traitlets.Unicode(END).tag(sync=True)
+    end = traitlets.Unicode(ENDS[0]).tag(sync=True)
     labels = traitlets.Dict().tag(sync=True)  # every word the page shows, translated
 
-    def __init__(self, examples: Any, example: int = 0, step: int = 0, end: str = END,
+    def __init__(self, examples: Any, example: int = 0, step: int = 0, end: str | None = None,
                  **kwargs: Any):
-        super().__init__(examples=check_examples(examples), end=str(end),
+        examples = check_examples(examples)
+        super().__init__(examples=examples, end=end_of(examples) if end is None else str(end),
                          labels={key: _(text) for key, text in LABELS.items()}, **kwargs)
         self.example = example
         self.step = step
