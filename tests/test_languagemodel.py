@@ -261,3 +261,13 @@ def test_passage_holds_the_mark_and_whole_words():
     assert languagemodel.passage(text, length=30, skip=1).start > text.index("(")
     with pytest.raises(ValueError, match="has 2"):
         languagemodel.passage(text, skip=2)
+
+
+def test_look_inside_works_on_a_live_sized_model_and_names_every_feature():
+    data = charlm.corpus("hi")
+    torch.manual_seed(0)
+    model = charlm.CharLM(len(data.vocab), 32, 8)
+    found, units, control = languagemodel.look_inside(model, data, data.held_out[:600])
+    assert found.h.shape == found.c.shape == (600, 32)
+    assert [u.feature for u in units] == [u.feature for u in control] == list(languagemodel.FEATURES)
+    assert all(-1 <= u.correlation <= 1 and 0 <= u.unit < 32 for u in units + control)
