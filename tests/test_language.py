@@ -279,3 +279,17 @@ def test_chapter_5_figures_speak_the_edition_language(lang, bengali, trained_ben
     no_syllables = charlm.Fit(steps=[0], seconds=[0], held_out_bits=[7.0], samples=["ab"],
                               well_formed=[1.0])
     assert len(plots.char_lm_training(no_syllables, 80).axes) == 1
+
+
+def test_syllable_survey_compares_untrained_yours_and_shipped(trained_bengali, bengali):
+    from gatelab import report
+
+    state = torch.random.get_rng_state()
+    table = report.syllable_survey(yours=(trained_bengali, bengali), length=200)
+    assert torch.equal(state, torch.random.get_rng_state())  # the reader's random state is kept
+    labels = [row[0] for row in table.rows]
+    assert labels == ["Bengali: untrained model", "Bengali: your model", "Bengali: shipped model",
+                      "Hindi: untrained model", "Hindi: shipped model"]
+    untrained, shipped = table.rows[0][2], table.rows[2][2]
+    assert untrained < 0.95 and shipped > 0.97 and shipped > untrained
+    assert report.syllable_survey(length=200).rows == [r for r in table.rows if "your" not in r[0]]
