@@ -645,8 +645,8 @@ def syllable_survey(yours=None, length: int = 500, temperature: float = 1.0,
 
     texts = {}
     for lang in ("bn", "hi"):
-        shipped, data = languagemodel.load(lang)
         with torch.random.fork_rng():  # the reader's own random state is left as it was
+            shipped, data = languagemodel.load(lang)  # (building a model draws random weights)
             torch.manual_seed(seed)
             untrained = charlm.CharLM(len(data.vocab))
         models = {_("{language}: untrained model"): (untrained, data)}
