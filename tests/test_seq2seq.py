@@ -158,3 +158,68 @@ def test_alignment_figure_and_examples_table_in_bn_and_hi(lang):
     assert labels == source
     table = report.seq2seq_examples(seq2seq.examples(model, task, 3))
     assert len(table.rows) == 3 and "<table" in table._repr_html_()
+
+
+# --- data/seq2seq.json ----------------------------------------------------------------------
+
+
+def _script():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "seq2seq.py"
+    spec = importlib.util.spec_from_file_location("seq2seq_script", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def recorded():
+    return seq2seq.results()
+
+
+def test_recorded_runs_match_the_script(recorded):
+    script = _script()
+    for section, setting in script.SETTINGS.items():
+        stored = recorded[section]
+        assert stored["setting"] == setting
+        for lang in numbers.LANGS:
+            about = stored["provenance"][lang]
+            assert about["threads"] == 1 and len(about["git_commit"]) == 40
+            runs = [r for r in stored["runs"] if r["lang"] == lang]
+            seeds = sorted({r["seed"] for r in runs})
+            assert len(seeds) >= 3 and seeds == list(range(len(seeds))) == about["seeds"]
+            assert len(runs) == len(seeds) * len(script.MODELS[section])
+            task = script.task_for(setting, lang, 0)
+            for r in runs:
+                assert r["parameters"] == seq2seq.parameters(script.model(r["model"], setting, task))
+                assert set(r["by_numbers"]) == {str(k) for k in range(setting["numbers"][0],
+                                                                      setting["numbers"][1] + 1)}
+
+
+def test_recorded_bottleneck_as_the_chapter_says(recorded):
+    """Chapter 6's prose: without attention, exact match falls with the number of numbers in
+    the input, to near nothing at three, wider or not; with attention it stays far above."""
+    for lang in numbers.LANGS:
+        accuracy = seq2seq.recorded("bottleneck", lang)
+        plain, wide, attentive = (accuracy[m] for m in ("no attention",
+                                                        "no attention, as many parameters",
+                                                        "attention"))
+        for model in (plain, wide):
+            assert np.mean(model[1]) > np.mean(model[2]) > np.mean(model[3])
+            assert max(model[3]) < 0.1
+        assert min(attentive[3]) > max(plain[3]) + 0.3
+
+
+@pytest.mark.parametrize("lang", ["en", "bn", "hi"])
+def test_committed_tables_and_figure(lang):
+    gatelab.use(lang)
+    table = report.seq2seq()
+    assert len(table.rows) == 3 and "scripts/seq2seq.py" in table.caption
+    yours = {"no attention": {1: 0.5, 2: 0.1}, "attention": {1: 0.9, 2: 0.8}}
+    fig = plots.seq2seq_lengths(section="live", yours=yours)
+    fig.canvas.draw()
+    assert len(fig.axes[0].get_lines()) == 4  # two recorded models, two of yours
+    assert len(report.seq2seq_lengths(yours).rows) == 2
+    assert len(report.number_words(0, 29, 99_999).rows) == 3
