@@ -102,8 +102,10 @@ def save(lang: str, entry: dict, about: dict, training: dict) -> None:
         results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
         if results.get("training") != training:
             results = {"training": training, "provenance": {}, "langs": {}}
-        results["provenance"][lang] = about
         results["langs"][lang] = entry
+        results["provenance"] = {k: v for k, v in results["provenance"].items()
+                                 if k in results["langs"]}  # one record per language stored
+        results["provenance"][lang] = about
         results["langs"] = {k: results["langs"][k] for k in sorted(
             results["langs"], key=lambda k: (k not in LANGS, LANGS.index(k) if k in LANGS else k))}
         RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
