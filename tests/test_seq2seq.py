@@ -208,8 +208,10 @@ def test_recorded_bottleneck_as_the_chapter_says(recorded):
                                                         "attention"))
         for model in (plain, wide):
             assert np.mean(model[1]) > np.mean(model[2]) > np.mean(model[3])
-            assert max(model[3]) < 0.1
-        assert min(attentive[3]) > max(plain[3]) + 0.3
+            assert max(model[2]) < 0.15 and max(model[3]) < 0.01
+        assert min(attentive[3]) > 0.4 and min(attentive[1]) > max(plain[1])
+        live = seq2seq.recorded("live", lang)
+        assert max(live["no attention"][2]) < 0.01 < min(live["attention"][2])
 
 
 @pytest.mark.parametrize("lang", ["en", "bn", "hi"])
