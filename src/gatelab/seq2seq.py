@@ -17,7 +17,9 @@
   ``a_tj``, and the output reads ``s_t`` together with the context ``c_t = Σ_j a_tj h_j``.
   The weights are the *alignment*: which input words each output digit looked at. (Bahdanau
   et al. score the previous state and feed the context into the recurrence; Luong et al.'s
-  order lets the decoder run over the whole target at once, which is faster to train.)
+  order lets the decoder run over the whole target at once, which is faster to train. Luong
+  et al. also put a tanh layer between [s_t; c_t] and the output and may feed it back as the
+  next input ("input feeding"); here one linear layer reads [s_t; c_t], nothing is fed back.)
 
 Training uses **teacher forcing**: the decoder's input at step t is the true token t − 1, not its
 own guess. :func:`greedy` decodes as a user would: each step's most likely token is the next
