@@ -225,3 +225,19 @@ def test_committed_tables_and_figure(lang):
     assert len(fig.axes[0].get_lines()) == 4  # two recorded models, two of yours
     assert len(report.seq2seq_lengths(yours).rows) == 2
     assert len(report.number_words(0, 29, 99_999).rows) == 3
+
+
+def test_alignments_feed_the_attention_explorer():
+    from gatelab import widgets
+
+    task = tasks.NumberWords("hi", numbers=(1, 2), seed=0)
+    torch.manual_seed(0)
+    model = seq2seq.model_for(task, hidden_size=16, attention="general")
+    found = seq2seq.alignments(model, task, 3)
+    assert [f["source"] for f in found] == [task.source_tokens(v) for v in task.test_values[:3]]
+    for f in found:
+        assert f["weights"].shape == (len(f["output"]), len(f["source"]))
+        assert torch.allclose(f["weights"].sum(1), torch.ones(len(f["output"])))
+    assert widgets.AttentionExplorer(found) is not None
+    with pytest.raises(ValueError, match="no attention"):
+        seq2seq.alignments(seq2seq.model_for(task, hidden_size=16, attention=None), task)

@@ -1110,7 +1110,11 @@ def inside_unit(found, unit, lang: str, where: slice | None = None, width: int =
         unit=unit.unit, state=unit.state, feature=_(unit.feature), r=f"{unit.correlation:+.2f}")
     fig = unit_over_text(found.text[where], (values - values.mean())[where], lang, title=title,
                          width=width)
-    fig.axes[-1].set_ylabel(_("the unit's value minus its mean"))
+    import textwrap
+
+    # in two lines if need be: a three-line text is shorter than the label in every language
+    fig.axes[-1].set_ylabel("\n".join(textwrap.wrap(_("the unit's value minus its mean"), 18)),
+                            fontsize=10)
     return fig
 
 

@@ -297,3 +297,19 @@ def examples(model: Seq2Seq, task: NumberWords, count: int = 8) -> list[dict]:
     right = correct(model, pairs)
     return [{"source": task.source_text(pairs.source[r]), "target": task.target_text(pairs.target[r]),
              "answer": task.target_text(tokens[r]), "right": bool(right[r])} for r in range(count)]
+
+
+def alignments(model: Seq2Seq, task: NumberWords, count: int = 8) -> list[dict]:
+    """The first ``count`` held-out inputs as :func:`gatelab.widgets.AttentionExplorer` reads
+    them: source tokens, the correct output tokens, the model's greedy answer and its attention
+    weights (T_out, T_in), one row per token it wrote."""
+    if model.attention is None:
+        raise ValueError(_("This model has no attention, so there are no weights to show; "
+                           "make it with seq2seq.model_for(task, attention=\"general\")."))
+    found = []
+    for values in task.test_values[:count]:
+        source = task.source_tokens(values)
+        answer, weights = greedy(model, task, source)
+        found.append({"source": source, "target": task.target_tokens(values), "output": answer,
+                      "weights": weights})
+    return found
