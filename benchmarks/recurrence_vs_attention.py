@@ -36,11 +36,11 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "data" / recurrence.RESULTS
 DEPENDS_ON = ("benchmarks/recurrence_vs_attention.py", "src/gatelab/recurrence.py")
 LENGTHS = (16, 32, 64, 128, 256, 512, 1024)
-NOTE_TIMING = ("milliseconds depend on the CPU, the PyTorch build and the machine's load: this run "
-               "was niced (nice -n 19) on a shared 2-core machine that was busy with other work "
-               "(see load_average before and load_average_after), so single numbers jump; read "
-               "the medians over the rounds and their spread (min-max), and compare the networks "
-               "measured side by side, pass by pass, rather than the absolute times")
+NOTE_TIMING = ("milliseconds depend on the CPU, the PyTorch build and the machine's load: the 1-minute "
+               "load averages before and after the run are recorded (load_average, "
+               "load_average_after; this machine has 2 cores and is shared with other work); "
+               "read the medians over the rounds and their spread (min-max), and compare the "
+               "networks measured side by side, pass by pass, rather than the absolute times")
 
 
 def spread(rounds: list[recurrence.Timing]) -> dict[str, dict[str, list[list[float]]]]:

@@ -713,9 +713,8 @@ def recurrence_timing(timing, step: str = "training", committed: bool = True) ->
         rows += _timing_rows(_("committed run"), saved, step, timing.lengths)
         about = recorded["provenance"]
         notes.append(_("Committed run: {script}, {date}, {cpu}, PyTorch {torch}, one thread, "
-                       "median of {rounds} rounds; load average {load} at the start (a shared, "
-                       "busy machine). Timings depend on the computer and on what else it is "
-                       "doing.").format(script=about["script"], date=about["date"][:10],
+                       "median of {rounds} rounds; load average {load} at the start on 2 cores. "
+                       "Timings depend on the computer and on what else it is doing.").format(script=about["script"], date=about["date"][:10],
                                          cpu=about["cpu"], torch=about["torch"],
                                          rounds=recorded["rounds"],
                                          load=f"{about['load_average'][0]:.1f}"))
