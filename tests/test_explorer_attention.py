@@ -280,11 +280,18 @@ def test_pick_an_example_and_step_through_it(open_page):
     # a click on a heatmap row goes to its step
     page.locator(".gatelab-attention .gl-heat-row[data-step='3'] rect").first.click()
     check_step(page, second, 1, 3)
-    page.wait_for_function(f"{ROOT_JS}.querySelector('.gl-live').textContent.length > 0")
-    said = page.evaluate(f"{ROOT_JS}.querySelector('.gl-live').textContent")
     top = second["source"][int(rows(second)[3].argmax())]
-    assert said == labels["say"].format(step=4, steps=6, token="1", verdict=labels["right"],
-                                        top=top, weight=f"{rows(second)[3].max():.2f}")
+    expected = labels["say"].format(step=4, steps=6, token="1", verdict=labels["right"],
+                                    top=top, weight=f"{rows(second)[3].max():.2f}")
+    # the live region speaks after a short pause (so that a screen reader is not flooded while
+    # keys repeat): wait for it to say step 4, then read it
+    try:
+        page.wait_for_function(f"text => {ROOT_JS}.querySelector('.gl-live').textContent === text",
+                               arg=expected, timeout=5000)
+    except Exception:
+        pass  # the assertion below shows what it says instead
+    said = page.evaluate(f"{ROOT_JS}.querySelector('.gl-live').textContent")
+    assert said == expected
     alt = page.evaluate(f"{ROOT_JS}.querySelector('svg.gl-heatmap-plot').getAttribute('aria-label')")
     assert f"'{top}'" in alt and "6" in alt
 
