@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from gatelab import charlm
-from gatelab.provenance import NOTE, record
+from gatelab.provenance import record, save
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "data" / "char_lm.json"
@@ -55,7 +55,7 @@ def samples(model, data, seed: int) -> dict:
     """One sample per temperature, prompted by the held-out chapter's first words (at most
     ``prompt_chars``, ending with a space, so that the sample starts a word of its own and is
     checked alone), and the share of well-formed syllables in each."""
-    prompt = data.held_out[: SAMPLING["prompt_chars"]].rsplit(" ", 1)[0] + " "
+    prompt = charlm.prompt_from(data, SAMPLING["prompt_chars"])
     out = {}
     for t in SAMPLING["temperatures"]:
         text = charlm.sample(model, data, prompt, SAMPLING["length"], t,
@@ -119,17 +119,12 @@ def section(name: str, langs, seeds: int, steps: int, results: dict, key: str) -
             print(f"{key} | {lang} | {label} ({parameters} parameters): "
                   f"{entry['cells'][label]['summary']}", flush=True)
             results[key]["langs"][lang] = entry
-            save(results)
+            save(RESULTS, results)
 
 
 def provenance(argv: list[str]) -> dict:
     return record("scripts/char_lm.py", " ".join(["python scripts/char_lm.py", *argv]), ROOT,
-                  depends_on=DEPENDS_ON,  # others may be editing the rest
-                  note=NOTE + " (this run: niced, on a machine shared with other work)")
-
-
-def save(results: dict) -> None:
-    RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+                  depends_on=DEPENDS_ON)  # others may be editing the rest
 
 
 SECTIONS = ("live", "cells")
@@ -156,7 +151,7 @@ def main(argv: list[str]) -> None:
         results["provenance"][key] = provenance(argv)
         section(name, args.langs, args.seeds, args.steps, results, key)
         results["provenance"][key]["seconds"] = round(time.perf_counter() - started, 1)
-        save(results)
+        save(RESULTS, results)
 
 
 if __name__ == "__main__":

@@ -33,7 +33,8 @@ from pathlib import Path
 import torch
 
 from gatelab import charlm, deep
-from gatelab.provenance import NOTE, record
+from gatelab.provenance import record
+from gatelab.provenance import save as write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "data" / deep.RESULTS
@@ -47,10 +48,10 @@ TRAINING = {"batch_size": 32, "chunk_length": 64, "lr": 0.01, "evaluate_every": 
 
 
 def configurations(vocab: int, dropout: float) -> dict[str, dict]:
-    """Label -> DeepCharLM options: one layer of 128 units, then two layers with about as many
+    """Label -> charlm.CharLM options: one layer of 128 units, then two layers with about as many
     parameters, without and with dropout between them."""
-    target = charlm.parameters(deep.DeepCharLM(vocab, **ONE_LAYER))
-    hidden = deep.matching_hidden(target, lambda h: deep.DeepCharLM(
+    target = charlm.parameters(charlm.CharLM(vocab, **ONE_LAYER))
+    hidden = deep.matching_hidden(target, lambda h: charlm.CharLM(
         vocab, h, ONE_LAYER["embedding_size"], num_layers=2))
     two = {**ONE_LAYER, "hidden_size": hidden, "num_layers": 2}
     return {"1 layer": ONE_LAYER, "2 layers": two,
@@ -59,7 +60,7 @@ def configurations(vocab: int, dropout: float) -> dict[str, dict]:
 
 def run(data: charlm.Corpus, options: dict, seed: int, steps: int) -> dict:
     torch.manual_seed(seed)
-    model = deep.DeepCharLM(len(data.vocab), **options)
+    model = charlm.CharLM(len(data.vocab), **options)
     started = time.perf_counter()
     history = charlm.fit(model, data, seconds=None, steps=steps, **TRAINING)
     bits = [round(b, 4) for b in history.held_out_bits]
@@ -89,8 +90,7 @@ def summary(runs: list[dict]) -> dict:
 
 def provenance(argv: list[str]) -> dict:
     return record("scripts/deep_lm.py", " ".join(["python scripts/deep_lm.py", *argv]), ROOT,
-                  depends_on=DEPENDS_ON,
-                  note=NOTE + " (this run: niced, on a machine shared with other work)")
+                  depends_on=DEPENDS_ON)
 
 
 def save(lang: str, entry: dict, about: dict, training: dict) -> None:
@@ -108,7 +108,7 @@ def save(lang: str, entry: dict, about: dict, training: dict) -> None:
         results["provenance"][lang] = about
         results["langs"] = {k: results["langs"][k] for k in sorted(
             results["langs"], key=lambda k: (k not in LANGS, LANGS.index(k) if k in LANGS else k))}
-        RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+        write_results(RESULTS, results)
 
 
 def main(argv: list[str]) -> None:
@@ -133,7 +133,7 @@ def main(argv: list[str]) -> None:
             runs = [run(data, options, seed, args.steps) for seed in range(args.seeds)]
             entry["configurations"][label] = {
                 "options": options,
-                "parameters": charlm.parameters(deep.DeepCharLM(len(data.vocab), **options)),
+                "parameters": charlm.parameters(charlm.CharLM(len(data.vocab), **options)),
                 "summary": summary(runs), "runs": runs}
             print(f"{lang} | {label}: {entry['configurations'][label]['summary']}", flush=True)
         about["seconds"] = round(time.perf_counter() - started, 1)

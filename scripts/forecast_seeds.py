@@ -15,7 +15,6 @@ persistence and the best possible forecast. One thread. Run it niced on a shared
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 import torch
 
 from gatelab import forecast
-from gatelab.provenance import NOTE, record
+from gatelab.provenance import record, save
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "data" / "forecast.json"
@@ -87,8 +86,8 @@ def main(argv: list[str]) -> None:
         results["weather"][str(persistence)] = {"summary": summary(runs), "runs": runs}
     results["provenance"] = record(
         "scripts/forecast_seeds.py", " ".join(["python scripts/forecast_seeds.py", *argv]), ROOT,
-        depends_on=DEPENDS_ON, note=NOTE + " (this run: niced, on a machine shared with other work)")
-    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+        depends_on=DEPENDS_ON)
+    save(RESULTS, results)
 
 
 if __name__ == "__main__":

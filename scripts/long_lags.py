@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 
 from gatelab import models, tasks, train
-from gatelab.provenance import NOTE, record
+from gatelab.provenance import record, save
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "data" / "long_lags.json"
@@ -147,7 +147,7 @@ def section_curriculum(seeds: int, results: dict, direct: bool, direct_seeds: in
         print(f"{'direct' if direct else 'curriculum'} | {label}: {cells[label]['summary']}",
               flush=True)
         results["direct" if direct else "curriculum"] = {"training": recipe, "cells": cells}
-        save(results)  # after every cell: an interrupted run keeps what it measured
+        save(RESULTS, results)  # after every cell: an interrupted run keeps what it measured
     return results
 
 
@@ -172,7 +172,7 @@ def section_echo(seeds: int, results: dict) -> dict:
         print(f"echo | {label}: " + ", ".join(f"{d}: {v['mean']}" for d, v in by_delay.items()),
               flush=True)
         results["echo"] = {"training": ECHO, "seeds": seeds, "cells": cells}
-        save(results)
+        save(RESULTS, results)
     return results
 
 
@@ -196,18 +196,13 @@ def section_echo_state(seeds: int, results: dict) -> dict:
         chunks.append({"seed": seed, "accuracy": {str(k): round(v, 4) for k, v in reached.items()}})
     print(f"echo_state | fresh: {first_steps[0]['fresh']}\n  chunks: {chunks}", flush=True)
     results["echo_state"] = {"training": s, "first_steps": first_steps, "chunk_lengths": chunks}
-    save(results)
+    save(RESULTS, results)
     return results
 
 
 def provenance(argv: list[str]) -> dict:
     return record("scripts/long_lags.py", " ".join(["python scripts/long_lags.py", *argv]), ROOT,
-                  depends_on=DEPENDS_ON,  # others may be editing the rest
-                  note=NOTE + " (this run: niced, on a machine shared with other work)")
-
-
-def save(results: dict) -> None:
-    RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+                  depends_on=DEPENDS_ON)  # others may be editing the rest
 
 
 DEPENDS_ON = ("scripts/long_lags.py", "src/gatelab/train.py", "src/gatelab/tasks.py",
@@ -243,7 +238,7 @@ def main(argv: list[str]) -> None:
             section_echo_state(args.echo_seeds, results)
         results["provenance"][name]["seconds"] = round(time.perf_counter() - started, 1)
         started = time.perf_counter()
-        save(results)
+        save(RESULTS, results)
 
 
 if __name__ == "__main__":

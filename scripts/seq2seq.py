@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from gatelab import seq2seq, tasks
-from gatelab.provenance import record
+from gatelab.provenance import record, save
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "data" / "seq2seq.json"
@@ -103,7 +103,7 @@ def main(argv: list[str]) -> None:
             stored["provenance"][lang] = record(
                 "scripts/seq2seq.py", " ".join(["python scripts/seq2seq.py", *argv]), ROOT,
                 depends_on=DEPENDS_ON, seeds=list(range(args.seeds)))
-            RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+            save(RESULTS, results)
 
 
 if __name__ == "__main__":

@@ -173,8 +173,8 @@ def test_dropout_acts_between_layers_in_training_mode_only():
     assert second.training > 1e-3 and second.evaluation == 0
     assert second.out_zeros == 0  # the last layer's output is not dropped
     with pytest.raises(ValueError, match="between layers"):
-        deep.DeepCharLM(80, num_layers=1, dropout=0.3)
-    model = deep.DeepCharLM(80, 16, 8, num_layers=2, dropout=0.3)
+        charlm.CharLM(80, num_layers=1, dropout=0.3)
+    model = charlm.CharLM(80, 16, 8, num_layers=2, dropout=0.3)
     scores, (h, c) = model(torch.zeros(5, 2, dtype=torch.long))
     assert scores.shape == (5, 2, 80) and h.shape == (2, 2, 16)
     assert deep.configuration_label({"num_layers": 2, "dropout": 0.3}) == "2 layers, dropout 0.3"

@@ -4,6 +4,7 @@ chapters say about the shipped temporal-order networks."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import statistics
 from pathlib import Path
 
@@ -165,6 +166,18 @@ def test_provenance_record_names_code_machine_and_torch():
     assert here["git_commit"] and len(here["git_commit"]) == 40
     assert here["threads"] == torch.get_num_threads() and here["torch"] == torch.__version__
     assert here["target_accuracy"] == 0.95 and here["note"] == provenance.NOTE
+    import os
+
+    assert here["niceness"] == os.nice(0) and 0 <= here["load_average"] == round(here["load_average"], 2)
     assert datetime.datetime.fromisoformat(here["date"]).tzinfo is not None  # UTC, to the second
     day = provenance.record("scripts/x.py", "python scripts/x.py", ROOT, date_only=True)["date"]
     assert datetime.date.fromisoformat(day)
+
+
+def test_provenance_save_writes_readable_utf8(tmp_path):
+    from gatelab import provenance
+
+    path = tmp_path / "results.json"
+    provenance.save(path, {"text": "ক্ষেত্র", "bits": [2.5]})
+    assert "ক্ষেত্র" in path.read_text(encoding="utf-8")  # not \u escapes
+    assert json.loads(path.read_text(encoding="utf-8")) == {"text": "ক্ষেত্র", "bits": [2.5]}

@@ -164,23 +164,34 @@ class CharLM(nn.Module):
 
     Time-major like :class:`gatelab.models.CharRNN`: x (T, B) indices -> scores (T, B, V) and
     the new state (h, or (h, c) for an LSTM).
+
+    ``num_layers`` stacks recurrent layers (layer l+1 reads layer l's outputs). ``dropout``
+    is ``nn.RNN``/``nn.LSTM``'s: it drops each of layer l's outputs with probability p (scaling
+    the others by 1/(1-p)) before layer l+1 reads them, in training mode only — not the last
+    layer's output, not the recurrent connections (h[t-1] -> h[t]), not the cell state: the
+    place Zaremba, Sutskever & Vinyals (2014) showed dropout helps an LSTM. With one layer it
+    would do nothing, so it is refused.
     """
 
     KINDS = {"RNN": nn.RNN, "GRU": nn.GRU, "LSTM": nn.LSTM}
 
     def __init__(self, vocab_size: int, hidden_size: int = 128, embedding_size: int = 32,
-                 kind: str = "LSTM"):
+                 kind: str = "LSTM", num_layers: int = 1, dropout: float = 0.0):
         super().__init__()
         if kind not in self.KINDS:
             raise ValueError(_("Unknown kind {kind!r}; choose one of {kinds}.")
                              .format(kind=kind, kinds=", ".join(self.KINDS)))
+        if dropout and num_layers < 2:
+            raise ValueError(_("nn.LSTM applies dropout between layers only: with one layer it "
+                               "does nothing. Use num_layers=2 or more, or dropout=0."))
         self.kind = kind
         self.embed = nn.Embedding(vocab_size, embedding_size)
-        self.rnn = self.KINDS[kind](embedding_size, hidden_size)
+        self.rnn = self.KINDS[kind](embedding_size, hidden_size, num_layers=num_layers,
+                                    dropout=dropout)
         self.head = nn.Linear(hidden_size, vocab_size)
 
     def forward(self, x: Tensor, state=None):
-        out, state = self.rnn(self.embed(x), state)  # (T, B, H)
+        out, state = self.rnn(self.embed(x), state)  # (T, B, H), the last layer's output
         return self.head(out), state  # (T, B, V)
 
 

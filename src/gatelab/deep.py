@@ -12,8 +12,8 @@
   ``pad_packed_sequence``, and why ``out[:, -1]`` is not the final state of every sequence;
   :class:`StartTask`, :class:`Reader`, :func:`train_reader` — the consequence on a task whose
   answer is at the start of the sequence.
-* :class:`DeepCharLM`, :func:`dropout_between_layers`, :func:`results` — stacked LSTMs with
-  dropout between layers (what ``nn.LSTM(dropout=p)`` does and does not do), and what
+* :func:`dropout_between_layers`, :func:`results` — stacked LSTMs (``charlm.CharLM`` with
+  ``num_layers`` and ``dropout``) with dropout between layers (what ``nn.LSTM(dropout=p)`` does and does not do), and what
   ``scripts/deep_lm.py`` measured on the course's prose (data/deep_lm.json).
 
 Schuster & Paliwal (1997), "Bidirectional recurrent neural networks"; Graves, Mohamed & Hinton
@@ -383,32 +383,6 @@ def peeking(data: charlm.Corpus, steps: int = 120, held_out_chars: int = 4000,
 
 
 # --- stacked layers and dropout between them -------------------------------------------------
-
-
-class DeepCharLM(nn.Module):
-    """A character model with ``num_layers`` stacked LSTM layers: embedding -> nn.LSTM(
-    num_layers, dropout) -> linear. Time-major like :class:`gatelab.charlm.CharLM`.
-
-    ``nn.LSTM(dropout=p)`` drops each of layer l's outputs with probability p (scaling the
-    others by 1/(1-p)) before layer l+1 reads them, in training mode only: not the last layer's
-    output, not the recurrent connections (h_{t-1} -> h_t), not the cell state — the place
-    Zaremba, Sutskever & Vinyals (2014) showed dropout helps an LSTM. With one layer it would do
-    nothing, so it is refused here.
-    """
-
-    def __init__(self, vocab_size: int, hidden_size: int = 128, embedding_size: int = 32,
-                 num_layers: int = 1, dropout: float = 0.0):
-        super().__init__()
-        if dropout and num_layers < 2:
-            raise ValueError(_("nn.LSTM applies dropout between layers only: with one layer it "
-                               "does nothing. Use num_layers=2 or more, or dropout=0."))
-        self.embed = nn.Embedding(vocab_size, embedding_size)
-        self.rnn = nn.LSTM(embedding_size, hidden_size, num_layers=num_layers, dropout=dropout)
-        self.head = nn.Linear(hidden_size, vocab_size)
-
-    def forward(self, x: Tensor, state=None):
-        out, state = self.rnn(self.embed(x), state)  # (T, B, H), the last layer's output
-        return self.head(out), state  # (T, B, V)
 
 
 @dataclass(frozen=True)

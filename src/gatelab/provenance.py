@@ -1,10 +1,12 @@
-"""Where a committed result came from: what ``scripts/race_seeds.py``, ``scripts/long_lags.py``
-and ``scripts/char_lm.py`` record beside their numbers (data/*.json), so that a reader can tell
-which code, machine and PyTorch made them."""
+"""Where a committed result came from: what the scripts in ``scripts/`` record beside their
+numbers (data/*.json), so that a reader can tell which code, machine and PyTorch made them,
+and how busy the machine was; :func:`save` writes such a file."""
 
 from __future__ import annotations
 
 import datetime
+import json
+import os
 import platform
 import subprocess
 from collections.abc import Sequence
@@ -33,8 +35,9 @@ def record(script: str, command: str, root: Path, depends_on: Sequence[str] = ()
            date_only: bool = False, note: str = NOTE, **extra: Any) -> dict[str, Any]:
     """The provenance of a run made now by ``script`` with ``command``, in the checkout ``root``:
     git commit, whether the files it depends on (``depends_on``; default: every tracked file)
-    had uncommitted changes, UTC date, PyTorch, Python, CPU and thread count, ``note``, and any
-    ``extra`` fields."""
+    had uncommitted changes, UTC date, PyTorch, Python, CPU and thread count, the process's
+    niceness and the machine's 1-minute load average (what the seconds depend on), ``note``,
+    and any ``extra`` fields."""
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=root, capture_output=True,
                               text=True).stdout.strip()
@@ -46,4 +49,10 @@ def record(script: str, command: str, root: Path, depends_on: Sequence[str] = ()
             "date": now.date().isoformat() if date_only else now.isoformat(timespec="seconds"),
             "git_commit": git("rev-parse", "HEAD"), "uncommitted_changes": bool(changed),
             "torch": torch.__version__, "python": platform.python_version(), "cpu": cpu_name(),
-            "threads": torch.get_num_threads(), **extra, "note": note}
+            "threads": torch.get_num_threads(), "niceness": os.nice(0),
+            "load_average": round(os.getloadavg()[0], 2), **extra, "note": note}
+
+
+def save(path: Path, results: dict[str, Any]) -> None:
+    """Write a script's results (with their provenance) as UTF-8 JSON, one key per line."""
+    path.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
