@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import io
 import re
+import textwrap
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -993,8 +995,6 @@ def char_lm_training(history, vocab_size: int, axes: Sequence[Axes] | None = Non
 
 def _symbol(ch: str) -> str:
     """A code point as a label: a space as ␣, a line break as ↵, a mark on a dotted circle."""
-    import unicodedata
-
     if ch == " ":
         return "\u2423"
     if ch == "\n":
@@ -1043,8 +1043,6 @@ def _clusters(text: str) -> list[tuple[int, int]]:
     """(start, end) of each written unit of ``text``: a character with the combining marks
     after it (vowel signs, viramas, nuktas), and a conjunct (consonant + virama + consonant)
     kept whole, so Bengali and Devanagari are drawn shaped, as a reader sees them."""
-    import unicodedata
-
     starts = [0] if text else []
     for t in range(1, len(text)):
         joined = (unicodedata.category(text[t])[0] == "M" or text[t] in "\u200c\u200d"
@@ -1110,8 +1108,6 @@ def inside_unit(found, unit, lang: str, where: slice | None = None, width: int =
         unit=unit.unit, state=unit.state, feature=_(unit.feature), r=f"{unit.correlation:+.2f}")
     fig = unit_over_text(found.text[where], (values - values.mean())[where], lang, title=title,
                          width=width)
-    import textwrap
-
     # in two lines if need be: a three-line text is shorter than the label in every language
     fig.axes[-1].set_ylabel("\n".join(textwrap.wrap(_("the unit's value minus its mean"), 18)),
                             fontsize=10)

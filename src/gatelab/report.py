@@ -352,6 +352,11 @@ def bits(data, models: Mapping[str, torch.nn.Module]) -> Table:
                  [[label, b, 2 ** b] for label, b in rows], formats=["", ".2f", ".1f"])
 
 
+def _one_line(text: str) -> str:
+    """A sample for a table cell: each line break shown as ↵ (a real one would break the row)."""
+    return text.replace("\n", " ↵ ")
+
+
 def samples(model, data, prompt: str, temperatures: Sequence[float] = (0.5, 1.0, 1.5),
             length: int = 200, seed: int = 0) -> Table:
     """A continuation of ``prompt`` at each temperature (the same seed for each), with the share
@@ -362,8 +367,7 @@ def samples(model, data, prompt: str, temperatures: Sequence[float] = (0.5, 1.0,
     for t in temperatures:
         text = charlm.sample(model, data, prompt, length, t, torch.Generator().manual_seed(seed))
         check = charlm.aksharas(text)
-        shown = (prompt + text).replace("\n", " ↵ ")  # a line break would break the table
-        rows.append([t, shown, check.share if check.syllables else None])
+        rows.append([t, _one_line(prompt + text), check.share if check.syllables else None])
     return Table([_("temperature"), _("prompt and sample"), _("well-formed syllables")], rows,
                  formats=[".1f", "", ".0%"], align="rlr", missing="–")
 
@@ -470,7 +474,7 @@ def shipped_samples(shipped, yours=None, prompt: str = "", length: int = 300,
     for label, (model, data) in models.items():
         text = charlm.sample(model, data, prompt, length, temperature,
                              torch.Generator().manual_seed(seed))
-        rows.append([label, (prompt + text).replace("\n", " ↵ ")])  # a line break breaks a table
+        rows.append([label, _one_line(prompt + text)])
     return Table([_("model"), _("prompt and sample at temperature {t}").format(t=temperature)],
                  rows, align="ll")
 
